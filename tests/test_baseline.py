@@ -1,0 +1,92 @@
+"""Source-only baselines: fitted on labelled source rows, blind to target labels."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_wine
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from sktransfer import SourceOnlyClassifier, SourceOnlyRegressor
+
+
+@pytest.fixture
+def wine():
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    rng = np.random.RandomState(0)
+    sample_domain = np.where(rng.rand(len(y)) < 0.6, 1, -1)
+    return X, y, sample_domain
+
+
+def test_fits_exactly_the_labelled_source_rows(wine):
+    X, y, sd = wine
+    weights = np.random.RandomState(1).rand(len(y))
+    clf = SourceOnlyClassifier(LogisticRegression()).fit(
+        X, y, sample_domain=sd, sample_weight=weights
+    )
+    direct = LogisticRegression().fit(
+        X[sd > 0], y[sd > 0], sample_weight=weights[sd > 0]
+    )
+    np.testing.assert_array_equal(clf.estimator_.coef_, direct.coef_)
+    np.testing.assert_array_equal(clf.predict_proba(X), direct.predict_proba(X))
+    assert clf.score(X[sd < 0], y[sd < 0]) == direct.score(X[sd < 0], y[sd < 0])
+
+
+def test_target_labels_never_influence_the_fit(wine):
+    X, y, sd = wine
+    y_permuted = y.copy()
+    target = np.flatnonzero(sd < 0)
+    y_permuted[target] = np.random.RandomState(0).permutation(y[target])
+    a = SourceOnlyClassifier().fit(X, y, sample_domain=sd)
+    b = SourceOnlyClassifier().fit(X, y_permuted, sample_domain=sd)
+    np.testing.assert_array_equal(a.estimator_.coef_, b.estimator_.coef_)
+
+
+def test_unlabeled_rows_marked_in_y_are_left_out(wine):
+    X, y, sd = wine
+    y_masked = np.where(sd < 0, -1, y)
+    a = SourceOnlyClassifier().fit(X, y_masked)
+    b = SourceOnlyClassifier().fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(a.estimator_.coef_, b.estimator_.coef_)
+    np.testing.assert_array_equal(a.classes_, [0, 1, 2])
+    # score leaves unlabeled rows out instead of counting -1 as a class.
+    assert a.score(X, y_masked) == a.score(X[sd > 0], y[sd > 0])
+
+
+def test_string_labels_with_sample_domain(wine):
+    X, y, sd = wine
+    names = np.array(["barolo", "grignolino", "barbera"])[y]
+    clf = SourceOnlyClassifier().fit(X, names, sample_domain=sd)
+    assert set(clf.predict(X)) <= set(names)
+    assert clf.score(X[sd < 0], names[sd < 0]) > 0.9
+
+
+def test_source_only_fit_does_not_warn_about_missing_targets(wine):
+    X, y, _ = wine
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SourceOnlyClassifier().fit(X, y)
+
+
+def test_regressor_leaves_nan_rows_out():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    y_masked = y.copy()
+    y_masked[30:] = np.nan
+    reg = SourceOnlyRegressor(LinearRegression()).fit(X, y_masked)
+    np.testing.assert_allclose(reg.estimator_.coef_, [1.0, -2.0, 0.5])
+    # A regression value of -1.0 is a value, not the unlabeled marker.
+    y_with_minus_one = y_masked.copy()
+    y_with_minus_one[0] = -1.0
+    reg = SourceOnlyRegressor(LinearRegression()).fit(X, y_with_minus_one)
+    assert reg.score(X[:30], y_with_minus_one[:30]) < 1.0
+
+
+def test_predict_checks_sample_domain_length(wine):
+    X, y, sd = wine
+    clf = SourceOnlyClassifier().fit(X, y, sample_domain=sd)
+    with pytest.raises(ValueError, match="sample_domain has 3 entries"):
+        clf.predict(X[:5], sample_domain=[1, 1, -1])
