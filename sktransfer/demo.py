@@ -30,7 +30,10 @@ DEMO_PAIRS = {
         "breast_cancer", bias=4.0, random_state=seed
     ),
     "digits, biased selection": lambda seed, n: datasets.make_biased_selection(
-        "digits", bias=2.0, random_state=seed
+        "digits", bias=1.5, random_state=seed
+    ),
+    "penguins Biscoe -> Dream": lambda seed, n: datasets.load_penguins_islands(
+        "Biscoe", "Dream"
     ),
     "penguins Torgersen -> Biscoe": lambda seed, n: datasets.load_penguins_islands(
         "Torgersen", "Biscoe"

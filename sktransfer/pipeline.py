@@ -122,6 +122,7 @@ class DAPipeline(Pipeline):
 
 def _check_routing_at_inference(method_name):
     """Give a DAPipeline method the clear error of a missing routing set-up."""
+
     @functools.wraps(getattr(Pipeline, method_name))
     def method(self, X, *args, **params):
         if "sample_domain" in params and not _routing_enabled():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_wine
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
 from sktransfer import SourceOnlyClassifier, SourceOnlyRegressor
@@ -90,3 +91,15 @@ def test_predict_checks_sample_domain_length(wine):
     clf = SourceOnlyClassifier().fit(X, y, sample_domain=sd)
     with pytest.raises(ValueError, match="sample_domain has 3 entries"):
         clf.predict(X[:5], sample_domain=[1, 1, -1])
+
+
+def test_grid_search_routes_sample_domain_to_a_bare_estimator(wine):
+    X, y, sd = wine
+    search = GridSearchCV(
+        SourceOnlyClassifier(LogisticRegression()), {"estimator__C": [0.01, 1.0]}, cv=3
+    ).fit(X, y, sample_domain=sd)
+    # Every refit saw only source rows: the final model equals a direct fit.
+    direct = LogisticRegression(C=search.best_params_["estimator__C"]).fit(
+        X[sd > 0], y[sd > 0]
+    )
+    np.testing.assert_allclose(search.best_estimator_.estimator_.coef_, direct.coef_)
