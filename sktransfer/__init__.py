@@ -11,6 +11,9 @@ baseline
     Source-only meta-estimators, the reference every method is measured against.
 pipeline
     :func:`make_da_pipeline`, a Pipeline that passes ``sample_domain`` on.
+reweight
+    Instance-based transfer: KMM, density-ratio weights, importance-weighted
+    estimators.
 metrics
     Measures of domain shift: MMD, its permutation test, proxy A-distance.
 datasets
@@ -19,7 +22,7 @@ exceptions
     :class:`~sktransfer.exceptions.NoTargetDomainWarning`.
 """
 
-from . import datasets, exceptions, metrics
+from . import datasets, exceptions, metrics, reweight
 from ._domain import (
     UNLABELED,
     DomainAwareMixin,
@@ -32,15 +35,25 @@ from ._domain import (
 )
 from .baseline import SourceOnlyClassifier, SourceOnlyRegressor
 from .pipeline import DAPipeline, make_da_pipeline
+from .reweight import (
+    DensityRatioWeighter,
+    ImportanceWeightedClassifier,
+    ImportanceWeightedRegressor,
+    KMMReweighter,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "UNLABELED",
     "DAPipeline",
+    "DensityRatioWeighter",
     "DomainAwareMixin",
     "DomainAwarePredictorMixin",
     "DomainAwareTransformerMixin",
+    "ImportanceWeightedClassifier",
+    "ImportanceWeightedRegressor",
+    "KMMReweighter",
     "SourceOnlyClassifier",
     "SourceOnlyRegressor",
     "check_domain_data",
@@ -49,6 +62,7 @@ __all__ = [
     "make_da_pipeline",
     "metrics",
     "pack_domains",
+    "reweight",
     "unlabeled_mask",
     "unpack_domains",
 ]

@@ -125,7 +125,7 @@ def resolve_kernel(kernel, gamma, X, Y=None, **kernel_params):
     return kernel, params
 
 
-def _block_rows(n_columns, block_size):
+def block_rows(n_columns, block_size):
     if block_size is not None:
         return block_size
     working_memory = get_config()["working_memory"]  # MiB
@@ -158,7 +158,7 @@ def kernel_blocks(X, Y, kernel, params, *, block_size=None):
     K_block : ndarray of shape (n_rows, n_samples_Y)
         The kernel between those rows and every row of ``Y``.
     """
-    for rows in gen_batches(X.shape[0], _block_rows(Y.shape[0], block_size)):
+    for rows in gen_batches(X.shape[0], block_rows(Y.shape[0], block_size)):
         yield rows, pairwise_kernels(X[rows], Y, metric=kernel, **params)
 
 

@@ -43,11 +43,14 @@ def _estimator_has(attr):
     return check
 
 
-class _BaseSourceOnly(MetaEstimatorMixin, BaseEstimator):
-    """Shared fit/predict of the source-only meta-estimators.
+class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
+    """An estimator fitted on the labelled source rows, and delegation to it.
 
-    Subclasses put :class:`DomainAwarePredictorMixin` first, so that its
-    ``score`` (which skips unlabeled rows) wins over scikit-learn's.
+    Shared by the source-only baselines and the importance-weighted
+    meta-estimators, which only differ in the ``sample_weight`` that
+    :meth:`_source_weights` gives the source rows. Subclasses put
+    :class:`DomainAwarePredictorMixin` first, so that its ``score`` (which
+    skips unlabeled rows) wins over scikit-learn's.
     """
 
     _parameter_constraints: dict = {"estimator": [HasMethods(["fit", "predict"]), None]}
@@ -98,9 +101,16 @@ class _BaseSourceOnly(MetaEstimatorMixin, BaseEstimator):
         )
         rows = data.labeled.nonzero()[0]
         fit_params = _check_method_params(data.X, fit_params, indices=rows)
+        weights = self._source_weights(X, data, rows)
+        if weights is not None:
+            fit_params["sample_weight"] = weights * fit_params.get("sample_weight", 1.0)
         self.estimator_ = clone(self._default_estimator())
         self.estimator_.fit(data.X[rows], data.y[rows], **fit_params)
         return self
+
+    def _source_weights(self, X, data, rows):
+        """``sample_weight`` of the training rows ``rows``; None for uniform."""
+        return None
 
     def _delegate(self, method, X, sample_domain):
         check_is_fitted(self)
@@ -133,7 +143,51 @@ class _BaseSourceOnly(MetaEstimatorMixin, BaseEstimator):
         return tags
 
 
-class SourceOnlyClassifier(DomainAwarePredictorMixin, ClassifierMixin, _BaseSourceOnly):
+class _ClassifierDelegation:
+    """Classifier methods delegated to the fitted ``estimator_``."""
+
+    @property
+    def classes_(self):
+        """Class labels seen in the source rows."""
+        return self.estimator_.classes_
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, sample_domain=None):
+        """Class probabilities; parameters as in :meth:`predict`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, columns ordered as ``classes_``.
+        """
+        return self._delegate("predict_proba", X, sample_domain)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, sample_domain=None):
+        """Log of the class probabilities; parameters as in :meth:`predict`.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class.
+        """
+        return self._delegate("predict_log_proba", X, sample_domain)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X, sample_domain=None):
+        """Decision function; parameters as in :meth:`predict`.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision scores of the wrapped classifier.
+        """
+        return self._delegate("decision_function", X, sample_domain)
+
+
+class SourceOnlyClassifier(
+    DomainAwarePredictorMixin, ClassifierMixin, _ClassifierDelegation, _BaseSourceModel
+):
     """Classifier fitted on the labelled source rows only.
 
     The reference every adaptation method is measured against: it ignores
@@ -181,46 +235,8 @@ class SourceOnlyClassifier(DomainAwarePredictorMixin, ClassifierMixin, _BaseSour
     def _fallback():
         return LogisticRegression()
 
-    @property
-    def classes_(self):
-        """Class labels seen in the source rows."""
-        return self.estimator_.classes_
 
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, sample_domain=None):
-        """Class probabilities; parameters as in :meth:`predict`.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probability of each class, columns ordered as ``classes_``.
-        """
-        return self._delegate("predict_proba", X, sample_domain)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X, sample_domain=None):
-        """Log of the class probabilities; parameters as in :meth:`predict`.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probability of each class.
-        """
-        return self._delegate("predict_log_proba", X, sample_domain)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X, sample_domain=None):
-        """Decision function; parameters as in :meth:`predict`.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Decision scores of the wrapped classifier.
-        """
-        return self._delegate("decision_function", X, sample_domain)
-
-
-class SourceOnlyRegressor(DomainAwarePredictorMixin, RegressorMixin, _BaseSourceOnly):
+class SourceOnlyRegressor(DomainAwarePredictorMixin, RegressorMixin, _BaseSourceModel):
     """Regressor fitted on the labelled source rows only.
 
     Unlabeled rows carry ``NaN`` in ``y`` (or are marked by a negative

@@ -64,6 +64,7 @@ def _self_terms(X, w, kernel, params, block_size):
         "sample_weight": ["array-like", None],
         "kernel": [StrOptions(set(KERNELS)), callable],
         "gamma": [Interval(Real, 0, None, closed="neither"), None],
+        "normalize": ["boolean"],
         "unbiased": ["boolean"],
         "block_size": [Interval(Integral, 1, None, closed="left"), None],
     },
@@ -74,6 +75,7 @@ def mmd2(
     X_target,
     *,
     sample_weight=None,
+    normalize=True,
     kernel="rbf",
     gamma=None,
     unbiased=False,
@@ -102,7 +104,13 @@ def mmd2(
 
     sample_weight : array-like of shape (n_source,), default=None
         Non-negative weights of the source rows (for example ``beta_i`` from
-        a reweighting method); normalised to sum to one. Uniform when None.
+        a reweighting method). Uniform when None.
+
+    normalize : bool, default=True
+        Divide the weights by their sum, so that the weighted source is a
+        distribution. With False they are divided by ``n_source`` instead:
+        ``beta`` whose mean is not one then also moves the source mean, and
+        the value is the objective kernel mean matching minimises.
 
     kernel : str or callable, default="rbf"
         A kernel of :func:`sklearn.metrics.pairwise.pairwise_kernels`.
@@ -153,7 +161,7 @@ def mmd2(
             )
         if np.any(w_source < 0) or not w_source.sum() > 0:
             raise ValueError("sample_weight must be non-negative with a positive sum.")
-        w_source = w_source / w_source.sum()
+        w_source = w_source / (w_source.sum() if normalize else n_source)
     w_target = np.full(n_target, 1.0 / n_target)
 
     kernel, params = resolve_kernel(kernel, gamma, X_source, X_target)
@@ -166,6 +174,8 @@ def mmd2(
         )
     )
     if unbiased:
+        if not normalize:
+            raise ValueError("unbiased=True needs normalize=True.")
         if n_target < 2 or np.count_nonzero(w_source) < 2:
             raise ValueError("unbiased=True needs at least two rows of each sample.")
         ss = (ss - ss_diag) / (1.0 - np.sum(w_source**2))

@@ -1,0 +1,223 @@
+"""Importance-weighted estimators: the beta-weighted risk of the lecture."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, clone
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.utils.validation import has_fit_parameter
+
+from .._compat import HasMethods, Interval
+from .._domain import DomainAwarePredictorMixin
+from ..baseline import _BaseSourceModel, _ClassifierDelegation
+from ._base import effective_sample_size
+from ._density_ratio import DensityRatioWeighter
+
+__all__ = ["ImportanceWeightedClassifier", "ImportanceWeightedRegressor"]
+
+
+class _BaseImportanceWeighted(_BaseSourceModel):
+    """Fit a weighter on all rows, then the estimator on weighted source rows."""
+
+    _parameter_constraints: dict = {
+        **_BaseSourceModel._parameter_constraints,
+        "weighter": [HasMethods(["fit"]), None],
+        "flatten": [Interval(Real, 0, 1, closed="both")],
+        "clip": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(self, estimator=None, weighter=None, *, flatten=1.0, clip=None):
+        self.estimator = estimator
+        self.weighter = weighter
+        self.flatten = flatten
+        self.clip = clip
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The weighter sees X too, and weighters take dense, finite input.
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+    def _source_weights(self, X, data, rows):
+        estimator = self._default_estimator()
+        if not has_fit_parameter(estimator, "sample_weight"):
+            raise ValueError(
+                f"{type(self).__name__} trains its estimator with sample_weight, "
+                f"and {type(estimator).__name__}.fit takes no sample_weight."
+            )
+        weighter = (
+            DensityRatioWeighter(method="classifier")
+            if self.weighter is None
+            else self.weighter
+        )
+        # The weighter sees every row with the domains the fit uses, never the
+        # labels; its weights_ follow the source rows in row order.
+        self.weighter_ = clone(weighter).fit(X, sample_domain=data.sample_domain)
+        beta = np.zeros(data.sample_domain.shape[0])
+        beta[data.source] = self.weighter_.weights_
+        beta = beta[rows] ** self.flatten
+        if self.clip is not None:
+            beta = np.minimum(beta, self.clip)
+        if not beta.sum() > 0:
+            raise ValueError(
+                "Every labelled source row got a weight of zero: the weighter "
+                "found no source row that looks like the target."
+            )
+        # Mean one over the training rows, so that the estimator's
+        # regularisation strength keeps its meaning.
+        self.weights_ = beta / beta.mean()
+        self.effective_sample_size_ = effective_sample_size(self.weights_)
+        return self.weights_
+
+
+class ImportanceWeightedClassifier(
+    DomainAwarePredictorMixin,
+    ClassifierMixin,
+    _ClassifierDelegation,
+    _BaseImportanceWeighted,
+):
+    """Classifier trained on source rows weighted by ``beta = P_T(x) / P_S(x)``.
+
+    Under covariate shift, minimising the beta-weighted source risk minimises
+    the target risk (the lecture's instance-based transfer). ``fit`` fits the
+    ``weighter`` on all rows (labels unread), then the ``estimator`` on the
+    labelled source rows with ``sample_weight = beta``; target labels are
+    never read. ``predict``, ``predict_proba``, ``decision_function`` and
+    ``score`` use the fitted estimator.
+
+    Parameters
+    ----------
+    estimator : classifier, default=None
+        The classifier to fit with ``sample_weight = beta``; a
+        :class:`~sklearn.linear_model.LogisticRegression` when None. Its ``fit`` must
+        accept ``sample_weight``.
+
+    weighter : estimator, default=None
+        Estimator of ``beta = P_T(x) / P_S(x)`` fitted on source and target
+        rows, which stores the source weights in ``weights_``, such as
+        :class:`KMMReweighter` or :class:`DensityRatioWeighter`. None means
+        ``DensityRatioWeighter(method="classifier")``. It is cloned.
+
+    flatten : float, default=1.0
+        Exponent ``lambda`` of ``beta ** lambda`` (Shimodaira 2000): 1 keeps
+        the weights, 0 ignores them, values in between trade the bias that
+        covariate shift causes for the variance that heavy weights cause.
+
+    clip : float, default=None
+        Upper bound on each weight after flattening (before normalisation).
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The classifier fitted on the weighted labelled source rows.
+
+    weighter_ : estimator
+        The fitted weighter.
+
+    weights_ : ndarray of shape (n_train,)
+        The ``sample_weight`` given to ``estimator_``, one per labelled source
+        row in row order, after flattening and clipping, rescaled to mean one.
+
+    effective_sample_size_ : float
+        Kish's effective sample size of ``weights_``: how many unweighted
+        rows the weighted sample is worth.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in the source rows.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    See Also
+    --------
+    SourceOnlyClassifier : The same estimator without weights.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.datasets import make_biased_selection
+    >>> from sktransfer.reweight import ImportanceWeightedClassifier, KMMReweighter
+    >>> X, y, sample_domain = make_biased_selection(
+    ...     "breast_cancer", return_X_y=True, random_state=0)
+    >>> clf = ImportanceWeightedClassifier(
+    ...     LogisticRegression(max_iter=5000), KMMReweighter())
+    >>> clf.fit(X, y, sample_domain=sample_domain).classes_
+    array([0, 1])
+    """
+
+    _task = "classification"
+
+    @staticmethod
+    def _fallback():
+        return LogisticRegression()
+
+
+class ImportanceWeightedRegressor(
+    DomainAwarePredictorMixin, RegressorMixin, _BaseImportanceWeighted
+):
+    """Regressor trained on source rows weighted by ``beta = P_T(x) / P_S(x)``.
+
+    The regression counterpart of :class:`ImportanceWeightedClassifier`;
+    unlabeled rows carry ``NaN`` in ``y`` (or a negative ``sample_domain``).
+
+    Parameters
+    ----------
+    estimator : regressor, default=None
+        The regressor to fit with ``sample_weight = beta``; a
+        :class:`~sklearn.linear_model.Ridge` when None. Its ``fit`` must
+        accept ``sample_weight``.
+
+    weighter : estimator, default=None
+        Estimator of ``beta = P_T(x) / P_S(x)`` fitted on source and target
+        rows, which stores the source weights in ``weights_``, such as
+        :class:`KMMReweighter` or :class:`DensityRatioWeighter`. None means
+        ``DensityRatioWeighter(method="classifier")``. It is cloned.
+
+    flatten : float, default=1.0
+        Exponent ``lambda`` of ``beta ** lambda`` (Shimodaira 2000): 1 keeps
+        the weights, 0 ignores them, values in between trade the bias that
+        covariate shift causes for the variance that heavy weights cause.
+
+    clip : float, default=None
+        Upper bound on each weight after flattening (before normalisation).
+
+    Attributes
+    ----------
+    estimator_ : regressor
+        The regressor fitted on the weighted labelled source rows.
+
+    weighter_ : estimator
+        The fitted weighter.
+
+    weights_ : ndarray of shape (n_train,)
+        The ``sample_weight`` given to ``estimator_``, one per labelled source
+        row in row order, after flattening and clipping, rescaled to mean one.
+
+    effective_sample_size_ : float
+        Kish's effective sample size of ``weights_``: how many unweighted
+        rows the weighted sample is worth.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    See Also
+    --------
+    SourceOnlyRegressor : The same estimator without weights.
+
+    Examples
+    --------
+    >>> from sktransfer.datasets import make_biased_selection
+    >>> from sktransfer.reweight import ImportanceWeightedRegressor
+    >>> X, y, sample_domain = make_biased_selection(
+    ...     "diabetes", return_X_y=True, random_state=0)
+    >>> reg = ImportanceWeightedRegressor().fit(X, y, sample_domain=sample_domain)
+    >>> round(float(reg.weights_.mean()), 6)
+    1.0
+    """
+
+    _task = "regression"
+
+    @staticmethod
+    def _fallback():
+        return Ridge()
