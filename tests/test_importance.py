@@ -124,10 +124,12 @@ def test_grid_search_tunes_weighter_and_estimator_in_a_pipeline(digits):
     )
     grid = {
         "importanceweightedclassifier__estimator__C": [0.05, 1.0],
+        "importanceweightedclassifier__weighter__method": ["classifier", "kde"],
         "importanceweightedclassifier__flatten": [0.5, 1.0],
     }
     search = GridSearchCV(pipe, grid, cv=3).fit(X, y, sample_domain=sd)
     assert set(search.best_params_) == set(grid)
+    assert len(search.cv_results_["params"]) == 8
     step = search.best_estimator_.named_steps["importanceweightedclassifier"]
     assert step.weights_.shape == ((sd > 0).sum(),)
     assert search.score(X[sd < 0], y[sd < 0]) > 0.85

@@ -155,3 +155,10 @@ def test_bad_parameters(params, message):
     _, _, X, sd = _pair()
     with pytest.raises(ValueError, match=message):
         KMMReweighter(**params).fit(X, sample_domain=sd)
+
+
+def test_auto_uses_the_exact_kernel_for_small_sources():
+    _, _, X, sd = _pair()
+    auto = KMMReweighter(gamma=0.5).fit(X, sample_domain=sd)
+    exact = KMMReweighter(gamma=0.5, n_components=None).fit(X, sample_domain=sd)
+    np.testing.assert_array_equal(auto.weights_, exact.weights_)

@@ -14,6 +14,11 @@ from ._base import BaseWeighter
 
 __all__ = ["KMMReweighter"]
 
+# n_components="auto": the exact kernel up to this many source rows (measured
+# faster there, benchmarks/kmm_scaling.py), else a Nystroem kernel this rank.
+_AUTO_EXACT_ROWS = 4000
+_AUTO_COMPONENTS = 1000
+
 
 def _kernel_diagonal(X, kernel, params):
     """``k(x_i, x_i)`` for every row, without the off-diagonal entries."""
@@ -139,15 +144,16 @@ class KMMReweighter(BaseWeighter):
     or when the largest projected-gradient component falls below ``tol``, or
     after ``max_iter`` iterations.
 
-    **Scale.** Kernel products are computed in blocks. With
-    ``n_components=None`` the source Gram matrix is held (``4 n_s^2`` bytes).
-    Otherwise the kernel is replaced by a rank-``n_components`` Nystroem
-    approximation built on landmarks drawn from both domains: every
-    evaluation then costs ``O(n_s n_components)`` and memory stays at
-    ``n_s x n_components`` floats. The usual kernel widths have a fast-decaying
-    spectrum, so a thousand components lose little (see
-    ``benchmarks/kmm_scaling.py``). When ``n_components`` is at least the
-    number of rows, the exact kernel is used.
+    **Scale.** Kernel products are computed in blocks. With the exact
+    kernel the source Gram matrix is held (``4 n_s^2`` bytes, in float32).
+    With a rank-``m`` Nystroem approximation built on landmarks drawn from
+    both domains, an evaluation costs ``O(n_s m)`` and memory stays at
+    ``n_s x m`` floats, never ``n x n``; the diagonal of the residual kernel
+    is kept, so that the solver cannot pile weight on the directions the
+    approximation misses. The usual kernel widths have a fast-decaying
+    spectrum and a thousand components lose little: at ``n = 8,000`` the
+    weighted MMD^2 reached is within 20% of the exact optimum, at a third of
+    the time (``benchmarks/kmm_scaling.py``).
 
     **New rows.** KMM weighs only the source rows it was fitted on
     (``weights_``); it defines no weight for other rows and has no
@@ -170,9 +176,11 @@ class KMMReweighter(BaseWeighter):
         Tolerance on the mean weight, ``|mean(beta) - 1| <= eps``; by default
         ``(sqrt(n_s) - 1) / sqrt(n_s)``, as in Huang et al.
 
-    n_components : int or None, default=1000
+    n_components : "auto", int or None, default="auto"
         Rank of the Nystroem approximation of the kernel; None for the exact
-        kernel.
+        kernel. ``"auto"``: the exact kernel up to 4,000 source rows (a Gram
+        matrix of 64 MB, the faster choice there), else 1,000 components. An
+        int at least the number of rows also means the exact kernel.
 
     tol : float, default=1e-6
         Convergence tolerance, relative to the unweighted objective.
@@ -242,7 +250,11 @@ class KMMReweighter(BaseWeighter):
         "gamma": [Interval(Real, 0, None, closed="neither"), None],
         "B": [Interval(Real, 0, None, closed="neither")],
         "eps": [Interval(Real, 0, None, closed="left"), None],
-        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "n_components": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "block_size": [Interval(Integral, 1, None, closed="left"), None],
@@ -256,7 +268,7 @@ class KMMReweighter(BaseWeighter):
         gamma=None,
         B=1000.0,
         eps=None,
-        n_components=1000,
+        n_components="auto",
         tol=1e-6,
         max_iter=1000,
         block_size=None,
@@ -285,8 +297,10 @@ class KMMReweighter(BaseWeighter):
             if self.eps is None
             else self.eps
         )
-        n_rows = n_source + X_target.shape[0]
-        if self.n_components is None or self.n_components >= n_rows:
+        n_components = self.n_components
+        if n_components == "auto":
+            n_components = None if n_source <= _AUTO_EXACT_ROWS else _AUTO_COMPONENTS
+        if n_components is None or n_components >= n_source + X_target.shape[0]:
             objective = _ExactObjective(
                 X_source, X_target, kernel, params, self.block_size
             )
@@ -296,7 +310,7 @@ class KMMReweighter(BaseWeighter):
                 X_target,
                 kernel,
                 params,
-                self.n_components,
+                n_components,
                 self.block_size,
                 check_random_state(self.random_state),
             )
