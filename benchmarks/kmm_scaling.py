@@ -13,6 +13,7 @@ generic QP solver on the same problem (cvxopt, the solver ADAPT uses) while
 it stays affordable, and skada's Frank-Wolfe KMM when skada is installed.
 Ratios are against skada (time) and against the exact optimum (MMD^2).
 
+    pip install -e ".[bench]"  # skada and cvxopt, the solvers compared
     python benchmarks/kmm_scaling.py [--sizes 1000 2000 4000 8000 16000 50000]
 """
 
