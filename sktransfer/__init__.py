@@ -7,6 +7,8 @@ The convention lives in :mod:`sktransfer._domain`; start reading there.
 
 Modules
 -------
+alignment
+    Feature-space alignment: subspace alignment and CORAL.
 baseline
     Source-only meta-estimators, the reference every method is measured against.
 pipeline
@@ -33,6 +35,7 @@ from ._domain import (
     unlabeled_mask,
     unpack_domains,
 )
+from .alignment import CORAL, SubspaceAlignment
 from .baseline import SourceOnlyClassifier, SourceOnlyRegressor
 from .pipeline import DAPipeline, make_da_pipeline
 from .reweight import (
@@ -45,6 +48,7 @@ from .reweight import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CORAL",
     "UNLABELED",
     "DAPipeline",
     "DensityRatioWeighter",
@@ -56,6 +60,7 @@ __all__ = [
     "KMMReweighter",
     "SourceOnlyClassifier",
     "SourceOnlyRegressor",
+    "SubspaceAlignment",
     "check_domain_data",
     "datasets",
     "exceptions",

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
-from sklearn.utils.validation import _check_method_params
+from sklearn.utils.validation import _check_method_params, _num_samples
 
 __all__ = [
     "HasMethods",
@@ -22,6 +22,7 @@ __all__ = [
     "_check_method_params",
     "_fit_context",
     "_name_estimators",
+    "_num_samples",
     "_routing_enabled",
     "validate_params",
 ]

@@ -29,6 +29,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._compat import _num_samples
 from .exceptions import NoTargetDomainWarning
 
 __all__ = [
@@ -418,9 +419,8 @@ class DomainAwareTransformerMixin(DomainAwareMixin, TransformerMixin):
             The transformed rows.
         """
         self.fit(X, y, sample_domain=sample_domain, **fit_params)
-        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
         sample_domain = check_sample_domain(
-            sample_domain, n_samples, y=y, default=SOURCE
+            sample_domain, _num_samples(X), y=y, default=SOURCE
         )
         return self.transform(X, sample_domain=sample_domain)
 

@@ -17,6 +17,8 @@ import sktransfer
 _INSTANCES = {
     "SourceOnlyClassifier": [sktransfer.SourceOnlyClassifier()],
     "SourceOnlyRegressor": [sktransfer.SourceOnlyRegressor()],
+    "CORAL": [sktransfer.CORAL()],
+    "SubspaceAlignment": [sktransfer.SubspaceAlignment(n_components=2)],
     "KMMReweighter": [sktransfer.KMMReweighter(n_components=None)],
     "DensityRatioWeighter": [],  # checked in test_density_ratio.py, one per method
     "ImportanceWeightedClassifier": [

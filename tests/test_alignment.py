@@ -1,0 +1,113 @@
+"""Subspace alignment and CORAL: exact statistics, both centrings on real shifts."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from sktransfer import CORAL, SourceOnlyClassifier, SubspaceAlignment, make_da_pipeline
+from sktransfer.datasets import make_biased_selection, make_digits_shift
+from sktransfer.exceptions import NoTargetDomainWarning
+
+
+@pytest.fixture
+def pair():
+    rng = np.random.RandomState(0)
+    Xs = rng.normal(size=(300, 4)) @ rng.normal(size=(4, 4))
+    Xt = rng.normal(size=(200, 4)) @ rng.normal(size=(4, 4)) + 3.0
+    X = np.r_[Xs, Xt]
+    sample_domain = np.r_[np.ones(300, int), -np.ones(200, int)]
+    return X, sample_domain
+
+
+def test_coral_gives_the_source_the_target_covariance(pair):
+    X, sd = pair
+    Xa = CORAL(reg=0.0).fit_transform(X, sample_domain=sd)
+    np.testing.assert_allclose(np.cov(Xa[sd > 0].T), np.cov(X[sd < 0].T), atol=1e-8)
+    np.testing.assert_allclose(Xa[sd > 0].mean(0), X[sd < 0].mean(0), atol=1e-10)
+    np.testing.assert_array_equal(Xa[sd < 0], X[sd < 0])
+
+
+def test_coral_pooled_keeps_the_offset_between_domains(pair):
+    X, sd = pair
+    coral = CORAL(reg=0.0, center="pooled").fit(X, sample_domain=sd)
+    Xa = coral.transform(X, sample_domain=sd)
+    mean = X.mean(0)
+    np.testing.assert_allclose(
+        Xa[sd > 0].mean(0), (X[sd > 0].mean(0) - mean) @ coral.coral_map_ + mean
+    )
+    np.testing.assert_allclose(np.cov(Xa[sd > 0].T), np.cov(X[sd < 0].T), atol=1e-8)
+
+
+def test_subspace_alignment_follows_its_definition(pair):
+    X, sd = pair
+    sa = SubspaceAlignment(n_components=2).fit(X, sample_domain=sd)
+    Ps, Pt = sa.components_source_.T, sa.components_target_.T
+    np.testing.assert_allclose(sa.alignment_, Ps.T @ Pt)
+    Xa = sa.transform(X, sample_domain=sd)
+    source, target = X[sd > 0], X[sd < 0]
+    np.testing.assert_allclose(Xa[sd > 0], (source - source.mean(0)) @ Ps @ Ps.T @ Pt)
+    np.testing.assert_allclose(Xa[sd < 0], (target - target.mean(0)) @ Pt)
+    # Rows are target rows unless told otherwise.
+    np.testing.assert_allclose(sa.transform(X[sd > 0]), (source - target.mean(0)) @ Pt)
+
+
+@pytest.mark.parametrize("transformer", [CORAL(), SubspaceAlignment(2)])
+def test_fit_transform_maps_training_rows_with_their_domains(pair, transformer):
+    X, sd = pair
+    np.testing.assert_allclose(
+        transformer.fit_transform(X, sample_domain=sd),
+        transformer.fit(X, sample_domain=sd).transform(X, sample_domain=sd),
+    )
+
+
+@pytest.mark.parametrize("transformer", [CORAL(), SubspaceAlignment(2)])
+def test_without_target_rows_the_alignment_is_the_identity(pair, transformer):
+    X, sd = pair
+    source = X[sd > 0]
+    with pytest.warns(NoTargetDomainWarning):
+        transformer.fit(source, np.zeros(len(source)))
+    as_source = transformer.transform(source, sample_domain=np.ones(len(source), int))
+    np.testing.assert_allclose(as_source, transformer.transform(source))
+
+
+@pytest.mark.parametrize("transformer", [CORAL(), SubspaceAlignment(2)])
+def test_target_labels_never_influence_the_fit(pair, transformer):
+    X, sd = pair
+    y = np.random.RandomState(0).randint(3, size=len(X))
+    y_permuted = y.copy()
+    y_permuted[sd < 0] = y[sd < 0][::-1]
+    a = transformer.fit_transform(X, y, sample_domain=sd)
+    b = transformer.fit_transform(X, y_permuted, sample_domain=sd)
+    np.testing.assert_array_equal(a, b)
+
+
+def _target_accuracy(X, y, sd, *steps):
+    pipe = make_da_pipeline(
+        *steps, SourceOnlyClassifier(LogisticRegression(max_iter=1000))
+    )
+    pipe.fit(X, y, sample_domain=sd)
+    return pipe.score(X[sd < 0], y[sd < 0])
+
+
+def test_domain_centring_destroys_label_information_under_selection_bias():
+    drops = {"domain": [], "pooled": []}
+    for seed in range(3):
+        data = make_biased_selection("breast_cancer", bias=4.0, random_state=seed)
+        X, y, sd = data.X, data.y, data.sample_domain
+        plain = _target_accuracy(X, y, sd, StandardScaler())
+        for center in drops:
+            for aligner in (CORAL(center=center), SubspaceAlignment(10, center=center)):
+                drops[center].append(
+                    plain - _target_accuracy(X, y, sd, StandardScaler(), aligner)
+                )
+    assert min(drops["domain"]) > 0.2
+    assert max(drops["pooled"]) < 0.03
+
+
+def test_domain_centring_helps_on_an_appearance_shift():
+    data = make_digits_shift("mnist", "uci", n_source=800, n_target=800, random_state=0)
+    X, y, sd = data.X.reshape(len(data.X), -1), data.y, data.sample_domain
+    plain = _target_accuracy(X, y, sd, StandardScaler())
+    assert _target_accuracy(X, y, sd, SubspaceAlignment(20)) > plain + 0.02
+    assert _target_accuracy(X, y, sd, StandardScaler(), CORAL()) > plain + 0.02
