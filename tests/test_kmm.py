@@ -149,7 +149,11 @@ def test_kmm_weighs_no_new_rows():
 
 @pytest.mark.parametrize(
     ("params", "message"),
-    [({"B": 0}, "'B' parameter"), ({"kernel": "nope"}, "'kernel' parameter")],
+    [
+        ({"B": 0}, "'B' parameter"),
+        ({"kernel": "nope"}, "'kernel' parameter"),
+        ({"B": 0.5, "eps": 0.1}, "No weights satisfy the constraints"),
+    ],
 )
 def test_bad_parameters(params, message):
     _, _, X, sd = _pair()

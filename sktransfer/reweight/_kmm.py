@@ -346,8 +346,14 @@ class KMMReweighter(BaseWeighter):
             state["beta"], state["n_iter"] = result.x, state["n_iter"] + result.nit
             return result.x
 
-        beta = solve(0.0)
         low, high = n_source * (1 - self.eps_), n_source * (1 + self.eps_)
+        if n_source * self.B < low:
+            raise ValueError(
+                f"No weights satisfy the constraints: with B={self.B} the mean "
+                f"weight is at most {self.B}, below 1 - eps = {1 - self.eps_:.3g}. "
+                "Raise B or eps."
+            )
+        beta = solve(0.0)
         total = beta.sum()
         if not low <= total <= high:
             bound = high if total > high else low
