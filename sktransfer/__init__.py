@@ -18,13 +18,15 @@ reweight
     estimators.
 metrics
     Measures of domain shift: MMD, its permutation test, proxy A-distance.
+deep
+    skorch nets: DANN, and the torch modules they share.
 datasets
     Shifted data sets built from data that ships with installed packages.
 exceptions
     :class:`~sktransfer.exceptions.NoTargetDomainWarning`.
 """
 
-from . import datasets, exceptions, metrics, reweight
+from . import datasets, deep, exceptions, metrics, reweight
 from ._domain import (
     UNLABELED,
     DomainAwareMixin,
@@ -37,6 +39,7 @@ from ._domain import (
 )
 from .alignment import CORAL, SubspaceAlignment
 from .baseline import SourceOnlyClassifier, SourceOnlyRegressor
+from .deep import DANNClassifier, DANNRegressor
 from .pipeline import DAPipeline, make_da_pipeline
 from .reweight import (
     DensityRatioWeighter,
@@ -50,6 +53,8 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CORAL",
     "UNLABELED",
+    "DANNClassifier",
+    "DANNRegressor",
     "DAPipeline",
     "DensityRatioWeighter",
     "DomainAwareMixin",
@@ -63,6 +68,7 @@ __all__ = [
     "SubspaceAlignment",
     "check_domain_data",
     "datasets",
+    "deep",
     "exceptions",
     "make_da_pipeline",
     "metrics",

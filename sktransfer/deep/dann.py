@@ -1,0 +1,502 @@
+"""Domain-adversarial neural networks (Ganin & Lempitsky 2015) as skorch nets."""
+
+import contextlib
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import PassthroughScoring
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor
+from torch import nn
+
+from .._domain import DomainAwarePredictorMixin
+from ._modules import GradientReversal, default_feature_extractor, head, lambda_schedule
+
+__all__ = ["DANNClassifier", "DANNRegressor", "DANNModule"]
+
+
+class DANNModule(nn.Module):
+    """Feature extractor G_f, label predictor G_y and domain classifier G_d.
+
+    ``forward(X, domain=None)`` returns ``(label_output, domain_logit)``; the
+    domain classifier sees the features through a gradient reversal layer,
+    whose ``coefficient`` the net sets at every step. In training, when
+    ``domain`` is given and ``split_domains`` is True, source and target rows
+    go through the feature extractor separately, so that each batch-norm layer
+    normalises each domain with its own statistics (AdaBN-style).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of one row (set by the net from the data).
+
+    n_outputs : int
+        Outputs of the label predictor (set by the net from ``y``).
+
+    feature_extractor : torch.nn.Module, default=None
+        G_f; an MLP for feature rows, a small CNN for images when None. A
+        custom module should expose its output width as ``n_outputs``, or
+        give both heads.
+
+    label_predictor : torch.nn.Module, default=None
+        G_y; a two-layer perceptron when None.
+
+    domain_classifier : torch.nn.Module, default=None
+        G_d, ending in one logit per row; a two-layer perceptron when None.
+
+    split_domains : bool, default=True
+        Normalise each domain with its own batch statistics in training.
+    """
+
+    def __init__(
+        self,
+        input_shape,
+        n_outputs,
+        feature_extractor=None,
+        label_predictor=None,
+        domain_classifier=None,
+        split_domains=True,
+    ):
+        super().__init__()
+        self.feature_extractor = feature_extractor or default_feature_extractor(
+            input_shape
+        )
+        width = getattr(self.feature_extractor, "n_outputs", None)
+        if (label_predictor is None or domain_classifier is None) and width is None:
+            raise ValueError(
+                "A custom feature_extractor needs an n_outputs attribute, or both "
+                "a label_predictor and a domain_classifier."
+            )
+        self.label_predictor = label_predictor or head(width, n_outputs)
+        self.domain_classifier = domain_classifier or head(width, 1)
+        self.reversal = GradientReversal(0.0)
+        self.split_domains = split_domains
+
+    def features(self, X, domain=None):
+        is_target = None if domain is None else domain > 0.5
+        if (
+            not (self.training and self.split_domains)
+            or is_target is None
+            or min(int(is_target.sum()), int((~is_target).sum())) < 2
+        ):
+            return self.feature_extractor(X)
+        parts = [self.feature_extractor(X[mask]) for mask in (~is_target, is_target)]
+        features = parts[0].new_empty((X.shape[0], *parts[0].shape[1:]))
+        features[~is_target], features[is_target] = parts
+        return features
+
+    def forward(self, X, domain=None):
+        features = self.features(X, domain)
+        return (
+            self.label_predictor(features),
+            self.domain_classifier(self.reversal(features)).squeeze(-1),
+        )
+
+
+class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
+    """The training loop shared by the classifier and the regressor."""
+
+    def __init__(
+        self,
+        module=DANNModule,
+        *,
+        criterion,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=30,
+        batch_size=64,
+        lambda_max=1.0,
+        lambda_gamma=10.0,
+        lr_annealing=False,
+        adapt_batchnorm=True,
+        train_split=None,
+        random_state=None,
+        **kwargs,
+    ):
+        # Shuffled batches mix source and target rows, which the domain loss
+        # and the per-domain batch statistics need (skorch does not shuffle
+        # by default).
+        kwargs.setdefault("iterator_train__shuffle", True)
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            **kwargs,
+        )
+        self.lambda_max = lambda_max
+        self.lambda_gamma = lambda_gamma
+        self.lr_annealing = lr_annealing
+        self.adapt_batchnorm = adapt_batchnorm
+        self.random_state = random_state
+
+    @property
+    def _default_callbacks(self):
+        scores = [
+            (name, PassthroughScoring(name=name, on_train=True))
+            for name in ("label_loss", "domain_loss", "domain_acc")
+        ]
+        callbacks = super()._default_callbacks
+        return callbacks[:-1] + scores + callbacks[-1:]
+
+    def initialize_module(self):
+        # The default module's sizes come from the data: until a fit has
+        # seen some (set_params before fit re-initialises), there is nothing
+        # to build.
+        if not hasattr(self, "_shape_kwargs"):
+            return self
+        kwargs = {**self._shape_kwargs, **self.get_params_for("module")}
+        self.module_ = self.initialized_instance(self.module, kwargs)
+        return self
+
+    def fit(self, X, y, sample_domain=None, **fit_params):
+        """Train on labelled source rows and on all rows for the domain loss.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, c, h, w)
+            Source and target rows together.
+
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` or ``NaN`` for unlabeled rows. Target labels are
+            never read.
+
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row (``> 0`` source, ``< 0`` target).
+
+        **fit_params : dict
+            Passed to skorch's ``fit``.
+
+        Returns
+        -------
+        self : object
+            Fitted net.
+        """
+        data = self._validate_domain_data(
+            X,
+            y,
+            sample_domain,
+            labels="source",
+            task=self._task,
+            allow_nd=True,
+            dtype=np.float32,
+            ensure_min_samples=2,
+        )
+        self._shape_kwargs = {
+            "input_shape": data.X.shape[1:],
+            "n_outputs": self._set_targets(data),
+        }
+        targets = self._encode(data.y, data.labeled)
+        domain = data.target.astype(np.float32)
+        self._total_steps = self.max_epochs * int(
+            np.ceil(len(targets) / self.batch_size)
+        )
+        self._step = 0
+        with self._seeded():
+            super().fit({"X": data.X, "domain": domain}, targets, **fit_params)
+        if self.adapt_batchnorm and data.has_target:
+            self._adapt_batchnorm(data.X[data.target])
+        return self
+
+    @contextlib.contextmanager
+    def _seeded(self):
+        """Seed torch from ``random_state`` for the fit, then restore its state."""
+        if self.random_state is None:
+            yield
+            return
+        with torch.random.fork_rng():
+            torch.manual_seed(int(check_random_state(self.random_state).randint(2**31)))
+            yield
+
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        # A last training batch of one row breaks batch norm ("expected more
+        # than 1 value per channel"): drop it, as the next epoch reshuffles.
+        if (
+            training
+            and len(dataset) > iterator.batch_size
+            and len(dataset) % iterator.batch_size == 1
+            and not iterator.drop_last
+        ):
+            kwargs = {**self.get_params_for("iterator_train"), "drop_last": True}
+            kwargs.setdefault("batch_size", self.batch_size)
+            iterator = self.iterator_train(dataset, **kwargs)
+        return iterator
+
+    def _coefficient(self):
+        progress = min(self._step / max(self._total_steps, 1), 1.0)
+        return self.lambda_max * lambda_schedule(progress, self.lambda_gamma)
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training and self.lr_annealing:
+            # Ganin & Lempitsky: mu_p = mu_0 / (1 + 10 p) ** 0.75.
+            progress = self._step / max(self._total_steps, 1)
+            for group in self.optimizer_.param_groups:
+                group["lr"] = self.lr / (1.0 + 10.0 * progress) ** 0.75
+        super().on_batch_begin(net, batch=batch, training=training, **kwargs)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        self.module_.reversal.coefficient = self._coefficient()
+        self._step += 1
+        label_output, domain_logit = self.infer(Xi, **fit_params)
+        domain = to_tensor(Xi["domain"], device=self.device)
+        label_loss = self._label_loss(label_output, yi)
+        domain_loss = nn.functional.binary_cross_entropy_with_logits(
+            domain_logit, domain
+        )
+        loss = label_loss + domain_loss
+        loss.backward()
+        self.history.record_batch("label_loss", label_loss.item())
+        self.history.record_batch("domain_loss", domain_loss.item())
+        self.history.record_batch(
+            "domain_acc", ((domain_logit > 0).float() == domain).float().mean().item()
+        )
+        return {"loss": loss, "y_pred": label_output}
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        label_output = y_pred[0] if isinstance(y_pred, tuple) else y_pred
+        return self._label_loss(label_output, y_true)
+
+    def _label_loss(self, label_output, y_true):
+        y_true = to_tensor(y_true, device=self.device)
+        labelled = self._labelled(y_true)
+        if not labelled.any():
+            # A batch without labelled rows trains the domain classifier only.
+            return label_output.sum() * 0.0
+        return self.criterion_(label_output[labelled], y_true[labelled])
+
+    def _adapt_batchnorm(self, X_target):
+        """Re-estimate batch-norm statistics on the target rows (AdaBN).
+
+        Predictions treat rows as target rows; normalising them with the
+        target's own statistics is what the per-domain training prepared.
+        """
+        norms = [
+            m
+            for m in self.module_.modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)
+        ]
+        if not norms:
+            return
+        momenta = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # a cumulative average over the whole pass
+        self.module_.train()
+        with torch.no_grad():
+            for start in range(0, len(X_target), self.batch_size):
+                batch = to_tensor(
+                    X_target[start : start + self.batch_size], self.device
+                )
+                self.module_.feature_extractor(batch)
+        for m, momentum in zip(norms, momenta, strict=True):
+            m.momentum = momentum
+        self.module_.eval()
+
+    def _label_output(self, X, sample_domain):
+        check_is_fitted(self, "module_")
+        X, _ = self._validate_predict_data(
+            X, sample_domain, allow_nd=True, dtype=np.float32
+        )
+        return self.forward(X)[0]
+
+
+class DANNClassifier(ClassifierMixin, _BaseDANN):
+    """Domain-adversarial neural network for classification.
+
+    A feature extractor G_f feeds a label predictor G_y and, through a
+    gradient reversal layer, a domain classifier G_d. Every batch mixes
+    source and target rows: the label loss is computed on the labelled source
+    rows, the domain loss on all rows, and the reversed gradient pushes G_f
+    towards features the domain classifier cannot tell apart (the lecture's
+    unsupervised domain adaptation). The adaptation factor follows
+    ``lambda_max * (2 / (1 + exp(-lambda_gamma p)) - 1)`` over the progress
+    ``p`` of training. Batch-norm layers normalise each domain with its own
+    statistics during training and the target's at prediction time.
+
+    A skorch net: ``max_epochs``, ``batch_size``, ``lr``, ``optimizer__*``,
+    ``module__*`` (for instance ``module__feature_extractor``), ``callbacks``
+    and ``device`` work as in skorch. The history records ``label_loss``,
+    ``domain_loss`` and ``domain_acc`` per epoch: a domain accuracy near 0.5
+    is what success looks like. With a ``train_split`` (for example
+    ``skorch.dataset.ValidSplit(5)``), ``valid_loss`` is the label loss on
+    the labelled source rows held out, which early stopping can watch.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=DANNModule
+        The network; see :class:`DANNModule` for the ``module__*`` parameters.
+
+    criterion : torch loss class, default=torch.nn.CrossEntropyLoss
+        The label loss.
+
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        The optimizer.
+
+    lr : float, default=1e-3
+        Learning rate.
+
+    max_epochs : int, default=30
+        Number of epochs.
+
+    batch_size : int, default=64
+        Rows per batch.
+
+    lambda_max : float, default=1.0
+        Final value of the adaptation factor; 0 trains source-only.
+
+    lambda_gamma : float, default=10.0
+        Speed of the adaptation factor's schedule.
+
+    lr_annealing : bool, default=False
+        Anneal the learning rate as in the paper,
+        ``lr / (1 + 10 p) ** 0.75``.
+
+    adapt_batchnorm : bool, default=True
+        Re-estimate batch-norm statistics on the target rows after training.
+
+    train_split : callable or None, default=None
+        skorch's validation split; None trains on every row.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds torch for the fit (initial weights, batch order), leaving the
+        global generator's state as it was. None uses torch's global
+        generator as it stands, the skorch way.
+
+    **kwargs : dict
+        Other skorch parameters.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in the labelled source rows.
+
+    module_ : DANNModule
+        The trained network.
+
+    history_ : skorch.History
+        Per-epoch losses and domain accuracy.
+
+    Examples
+    --------
+    >>> from sktransfer.deep import DANNClassifier
+    >>> from sktransfer.datasets import make_digits_shift
+    >>> X, y, sample_domain = make_digits_shift(
+    ...     "mnist", "mnist_m", n_source=64, n_target=64, return_X_y=True,
+    ...     random_state=0)
+    >>> net = DANNClassifier(max_epochs=1, verbose=0)
+    >>> net.fit(X, y, sample_domain=sample_domain).predict(X[:3]).shape
+    (3,)
+    """
+
+    _task = "classification"
+
+    def __init__(self, module=DANNModule, *, criterion=nn.CrossEntropyLoss, **kwargs):
+        super().__init__(module, criterion=criterion, **kwargs)
+
+    def _set_targets(self, data):
+        self.label_encoder_ = LabelEncoder().fit(data.y[data.labeled])
+        return len(self.label_encoder_.classes_)
+
+    def _encode(self, y, labeled):
+        targets = np.full(len(y), -1, dtype=np.int64)
+        targets[labeled] = self.label_encoder_.transform(y[labeled])
+        return targets
+
+    @staticmethod
+    def _labelled(y_true):
+        return y_true >= 0
+
+    @property
+    def classes_(self):
+        return self.label_encoder_.classes_
+
+    def predict_proba(self, X, sample_domain=None):
+        """Class probabilities of rows, target rows by default.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, columns ordered as ``classes_``.
+        """
+        logits = self._label_output(X, sample_domain)
+        return torch.softmax(logits, dim=1).cpu().numpy()
+
+    def predict(self, X, sample_domain=None):
+        """Predicted class of rows, target rows by default.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        proba = self.predict_proba(X, sample_domain)
+        return self.classes_[proba.argmax(axis=1)]
+
+
+class DANNRegressor(RegressorMixin, _BaseDANN):
+    """Domain-adversarial neural network for regression.
+
+    As :class:`DANNClassifier`, with a mean-squared-error label loss on the
+    labelled source rows (unlabeled rows carry ``NaN`` in ``y``) and a single
+    output.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=DANNModule
+        The network.
+
+    criterion : torch loss class, default=torch.nn.MSELoss
+        The label loss.
+
+    **kwargs : dict
+        The other parameters of :class:`DANNClassifier`.
+
+    Attributes
+    ----------
+    module_ : DANNModule
+        The trained network.
+
+    history_ : skorch.History
+        Per-epoch losses and domain accuracy.
+    """
+
+    _task = "regression"
+
+    def __init__(self, module=DANNModule, *, criterion=nn.MSELoss, **kwargs):
+        super().__init__(module, criterion=criterion, **kwargs)
+
+    def _set_targets(self, data):
+        return 1
+
+    def _encode(self, y, labeled):
+        return np.where(labeled, y, np.nan).astype(np.float32)[:, None]
+
+    @staticmethod
+    def _labelled(y_true):
+        return ~torch.isnan(y_true[:, 0])
+
+    @property
+    def predict_proba(self):
+        # skorch's NeuralNet has one; a regressor has no probabilities.
+        raise AttributeError("DANNRegressor has no predict_proba.")
+
+    def predict(self, X, sample_domain=None):
+        """Predicted values of rows, target rows by default.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions.
+        """
+        return self._label_output(X, sample_domain)[:, 0].cpu().numpy()
