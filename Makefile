@@ -19,7 +19,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/python -m sktransfer.demo
+	$(BIN)/python -m sktransfer demo
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" --doctest-modules sktransfer tests

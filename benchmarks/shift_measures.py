@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from sktransfer.demo import DEMO_PAIRS, measure_shift
+from sktransfer.demo import SHIFT_PAIRS, measure_shift
 
 COLUMNS = (
     "proxy_a_distance",
@@ -45,7 +45,7 @@ def main(argv=None):
     header = "| pair | n_s | n_t | " + " | ".join(COLUMNS) + " |"
     print(header)
     print("|" + " --- |" * (3 + len(COLUMNS)))
-    for pair, build in DEMO_PAIRS.items():
+    for pair, build in SHIFT_PAIRS.items():
         reports = [
             measure_shift(
                 pair,

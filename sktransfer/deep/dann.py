@@ -116,6 +116,7 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
         adapt_batchnorm=True,
         train_split=None,
         random_state=None,
+        device="auto",
         **kwargs,
     ):
         # Shuffled batches mix source and target rows, which the domain loss
@@ -130,6 +131,7 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
             max_epochs=max_epochs,
             batch_size=batch_size,
             train_split=train_split,
+            device=device,
             **kwargs,
         )
         self.lambda_max = lambda_max
@@ -137,6 +139,33 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
         self.lr_annealing = lr_annealing
         self.adapt_batchnorm = adapt_batchnorm
         self.random_state = random_state
+
+    # skorch reads ``self.device`` wherever it moves tensors: the property
+    # resolves "auto" there, while get_params reports the value as given.
+    @property
+    def device(self):
+        if self._device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self._device
+
+    @device.setter
+    def device(self, value):
+        self._device = value
+
+    def get_params(self, deep=True, **kwargs):
+        params = super().get_params(deep=deep, **kwargs)
+        params["device"] = self._device
+        return params
+
+    def __getstate__(self):
+        # skorch's unpickling maps tensors onto state["device"]: a real one.
+        return {**super().__getstate__(), "device": self.device}
+
+    def __setstate__(self, state):
+        device = state["_device"]
+        super().__setstate__(state)
+        self.__dict__.pop("device", None)
+        self._device = device
 
     @property
     def _default_callbacks(self):
@@ -200,6 +229,8 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
             np.ceil(len(targets) / self.batch_size)
         )
         self._step = 0
+        # Without target rows there is nothing to adapt to: no domain loss.
+        self._adapting = data.has_target
         with self._seeded():
             super().fit({"X": data.X, "domain": domain}, targets, **fit_params)
         if self.adapt_batchnorm and data.has_target:
@@ -254,7 +285,7 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
         domain_loss = nn.functional.binary_cross_entropy_with_logits(
             domain_logit, domain
         )
-        loss = label_loss + domain_loss
+        loss = label_loss + domain_loss if self._adapting else label_loss
         loss.backward()
         self.history.record_batch("label_loss", label_loss.item())
         self.history.record_batch("domain_loss", domain_loss.item())
@@ -372,6 +403,10 @@ class DANNClassifier(ClassifierMixin, _BaseDANN):
         Seeds torch for the fit (initial weights, batch order), leaving the
         global generator's state as it was. None uses torch's global
         generator as it stands, the skorch way.
+
+    device : str or torch.device, default="auto"
+        Where to train and predict: ``"auto"`` picks CUDA when it is
+        available, else the CPU; any device skorch accepts otherwise.
 
     **kwargs : dict
         Other skorch parameters.

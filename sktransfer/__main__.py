@@ -1,0 +1,5 @@
+"""``python -m sktransfer demo`` and ``python -m sktransfer shift``."""
+
+from .demo import main
+
+main()
