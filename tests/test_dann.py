@@ -134,3 +134,18 @@ def test_a_custom_feature_extractor_without_width_needs_heads(digits_pair):
         module__domain_classifier=nn.Linear(16, 1),
     )
     assert net.fit(X, y, sample_domain=sd).predict(X[:2]).shape == (2,)
+
+
+def test_learning_rate_annealing_follows_the_paper(digits_pair):
+    X, y, sd = digits_pair
+    net = DANNClassifier(
+        max_epochs=2, lr=0.01, lr_annealing=True, random_state=0, verbose=0
+    )
+    net.fit(X, y, sample_domain=sd)
+    # 600 rows in batches of 64: 10 steps an epoch; the last ran at 19/20.
+    steps = 2 * int(np.ceil(len(X) / 64))
+    expected = 0.01 / (1 + 10 * (steps - 1) / steps) ** 0.75
+    assert net.optimizer_.param_groups[0]["lr"] == pytest.approx(expected)
+    assert net.module_.reversal.coefficient == pytest.approx(
+        lambda_schedule((steps - 1) / steps)
+    )
