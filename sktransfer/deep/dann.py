@@ -19,6 +19,8 @@ from ._modules import GradientReversal, default_feature_extractor, head, lambda_
 
 __all__ = ["DANNClassifier", "DANNRegressor", "DANNModule"]
 
+_BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+
 
 class DANNModule(nn.Module):
     """Feature extractor G_f, label predictor G_y and domain classifier G_d.
@@ -312,24 +314,19 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
         Predictions treat rows as target rows; normalising them with the
         target's own statistics is what the per-domain training prepared.
         """
-        norms = [
-            m
-            for m in self.module_.modules()
-            if isinstance(m, nn.modules.batchnorm._BatchNorm)
-        ]
-        if not norms:
+        norms = [m for m in self.module_.modules() if isinstance(m, _BATCH_NORMS)]
+        if not norms or len(X_target) < 2:
             return
         momenta = [m.momentum for m in norms]
         for m in norms:
             m.reset_running_stats()
             m.momentum = None  # a cumulative average over the whole pass
         self.module_.train()
+        # Balanced chunks, so that no batch holds a single row.
+        n_batches = int(np.ceil(len(X_target) / self.batch_size))
         with torch.no_grad():
-            for start in range(0, len(X_target), self.batch_size):
-                batch = to_tensor(
-                    X_target[start : start + self.batch_size], self.device
-                )
-                self.module_.feature_extractor(batch)
+            for rows in np.array_split(np.arange(len(X_target)), n_batches):
+                self.module_.feature_extractor(to_tensor(X_target[rows], self.device))
         for m, momentum in zip(norms, momenta, strict=True):
             m.momentum = momentum
         self.module_.eval()
@@ -353,7 +350,8 @@ class DANNClassifier(ClassifierMixin, _BaseDANN):
     unsupervised domain adaptation). The adaptation factor follows
     ``lambda_max * (2 / (1 + exp(-lambda_gamma p)) - 1)`` over the progress
     ``p`` of training. Batch-norm layers normalise each domain with its own
-    statistics during training and the target's at prediction time.
+    statistics during training and, after it, are re-estimated on the target
+    rows (AdaBN): predictions, for any row, use the target's statistics.
 
     A skorch net: ``max_epochs``, ``batch_size``, ``lr``, ``optimizer__*``,
     ``module__*`` (for instance ``module__feature_extractor``), ``callbacks``
