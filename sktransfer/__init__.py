@@ -19,7 +19,7 @@ reweight
 metrics
     Measures of domain shift: MMD, its permutation test, proxy A-distance.
 deep
-    skorch nets: DANN, and the torch modules they share.
+    skorch nets: DANN, distillation, and the torch modules they share.
 datasets
     Shifted data sets built from data that ships with installed packages.
 exceptions
@@ -39,7 +39,7 @@ from ._domain import (
 )
 from .alignment import CORAL, SubspaceAlignment
 from .baseline import SourceOnlyClassifier, SourceOnlyRegressor
-from .deep import DANNClassifier, DANNRegressor
+from .deep import DANNClassifier, DANNRegressor, DistilledClassifier
 from .pipeline import DAPipeline, make_da_pipeline
 from .reweight import (
     DensityRatioWeighter,
@@ -57,6 +57,7 @@ __all__ = [
     "DANNRegressor",
     "DAPipeline",
     "DensityRatioWeighter",
+    "DistilledClassifier",
     "DomainAwareMixin",
     "DomainAwarePredictorMixin",
     "DomainAwareTransformerMixin",

@@ -9,6 +9,7 @@ import inspect
 
 import pytest
 from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -24,6 +25,11 @@ _INSTANCES = {
     ],
     "DANNRegressor": [
         sktransfer.DANNRegressor(max_epochs=2, random_state=0, verbose=0)
+    ],
+    "DistilledClassifier": [
+        sktransfer.DistilledClassifier(
+            LogisticRegression(), max_epochs=2, random_state=0, verbose=0
+        )
     ],
     "KMMReweighter": [sktransfer.KMMReweighter(n_components=None)],
     "DensityRatioWeighter": [],  # checked in test_density_ratio.py, one per method
@@ -62,6 +68,11 @@ _SKORCH = {
 _SHORT_TRAINING = "two epochs of a small network do not reach the score asked for"
 _EXPECTED_FAILED = {
     "DANNClassifier": {**_SKORCH, "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
+    "DistilledClassifier": {
+        **_SKORCH,
+        "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
+        "check_classifiers_train": _SHORT_TRAINING,
+    },
     "DANNRegressor": {
         **_SKORCH,
         "check_regressors_train": _SHORT_TRAINING,

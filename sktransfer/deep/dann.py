@@ -1,20 +1,15 @@
 """Domain-adversarial neural networks (Ganin & Lempitsky 2015) as skorch nets."""
 
-import contextlib
-
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch import nn
 
-from .._domain import DomainAwarePredictorMixin
+from ._base import BaseNet
 from ._modules import GradientReversal, default_feature_extractor, head, lambda_schedule
 
 __all__ = ["DANNClassifier", "DANNRegressor", "DANNModule"]
@@ -100,7 +95,7 @@ class DANNModule(nn.Module):
         )
 
 
-class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
+class _BaseDANN(BaseNet):
     """The training loop shared by the classifier and the regressor."""
 
     def __init__(
@@ -121,12 +116,11 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
         device="auto",
         **kwargs,
     ):
-        # Shuffled batches mix source and target rows, which the domain loss
-        # and the per-domain batch statistics need (skorch does not shuffle
-        # by default).
-        kwargs.setdefault("iterator_train__shuffle", True)
+        # Shuffled batches (BaseNet's default) mix source and target rows,
+        # which the domain loss and the per-domain batch statistics need.
         super().__init__(
             module,
+            random_state=random_state,
             criterion=criterion,
             optimizer=optimizer,
             lr=lr,
@@ -140,34 +134,8 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
         self.lambda_gamma = lambda_gamma
         self.lr_annealing = lr_annealing
         self.adapt_batchnorm = adapt_batchnorm
-        self.random_state = random_state
 
-    # skorch reads ``self.device`` wherever it moves tensors: the property
-    # resolves "auto" there, while get_params reports the value as given.
-    @property
-    def device(self):
-        if self._device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        return self._device
-
-    @device.setter
-    def device(self, value):
-        self._device = value
-
-    def get_params(self, deep=True, **kwargs):
-        params = super().get_params(deep=deep, **kwargs)
-        params["device"] = self._device
-        return params
-
-    def __getstate__(self):
-        # skorch's unpickling maps tensors onto state["device"]: a real one.
-        return {**super().__getstate__(), "device": self.device}
-
-    def __setstate__(self, state):
-        device = state["_device"]
-        super().__setstate__(state)
-        self.__dict__.pop("device", None)
-        self._device = device
+    _default_module = DANNModule
 
     @property
     def _default_callbacks(self):
@@ -177,16 +145,6 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
         ]
         callbacks = super()._default_callbacks
         return callbacks[:-1] + scores + callbacks[-1:]
-
-    def initialize_module(self):
-        # The default module's sizes come from the data: until a fit has
-        # seen some (set_params before fit re-initialises), there is nothing
-        # to build.
-        if not hasattr(self, "_shape_kwargs"):
-            return self
-        kwargs = {**self._shape_kwargs, **self.get_params_for("module")}
-        self.module_ = self.initialized_instance(self.module, kwargs)
-        return self
 
     def fit(self, X, y, sample_domain=None, **fit_params):
         """Train on labelled source rows and on all rows for the domain loss.
@@ -238,16 +196,6 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
         if self.adapt_batchnorm and data.has_target:
             self._adapt_batchnorm(data.X[data.target])
         return self
-
-    @contextlib.contextmanager
-    def _seeded(self):
-        """Seed torch from ``random_state`` for the fit, then restore its state."""
-        if self.random_state is None:
-            yield
-            return
-        with torch.random.fork_rng():
-            torch.manual_seed(int(check_random_state(self.random_state).randint(2**31)))
-            yield
 
     def get_iterator(self, dataset, training=False):
         iterator = super().get_iterator(dataset, training=training)
@@ -332,11 +280,7 @@ class _BaseDANN(DomainAwarePredictorMixin, NeuralNet):
         self.module_.eval()
 
     def _label_output(self, X, sample_domain):
-        check_is_fitted(self, "module_")
-        X, _ = self._validate_predict_data(
-            X, sample_domain, allow_nd=True, dtype=np.float32
-        )
-        return self.forward(X)[0]
+        return self.forward(self._validated_input(X, sample_domain))[0]
 
 
 class DANNClassifier(ClassifierMixin, _BaseDANN):

@@ -1,0 +1,315 @@
+"""Knowledge distillation (Hinton, Vinyals & Dean 2015) as a skorch net."""
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+from skorch.utils import to_tensor
+from torch import nn
+
+from ._base import BaseNet
+from ._modules import MLPFeatures
+
+__all__ = ["DistilledClassifier", "soft_targets", "distillation_loss"]
+
+
+def soft_targets(teacher_output, temperature, *, logits=False):
+    """The teacher's temperature-softened class distribution.
+
+    For probabilities ``p`` (the lecture's form) it is ``p ** (1/T)``
+    renormalised; for logits ``z`` it is ``softmax(z / T)`` -- the same thing,
+    since ``softmax(z) ** (1/T)`` renormalised is ``softmax(z / T)``.
+
+    Parameters
+    ----------
+    teacher_output : ndarray of shape (n_samples, n_classes)
+        The teacher's probabilities, or its logits with ``logits=True``.
+
+    temperature : float
+        ``T``; 1 leaves the distribution as it is, higher values soften it.
+
+    logits : bool, default=False
+        Whether ``teacher_output`` holds logits.
+
+    Returns
+    -------
+    soft : ndarray of shape (n_samples, n_classes)
+        Rows summing to one.
+    """
+    output = np.asarray(teacher_output, dtype=np.float64)
+    if logits:
+        scaled = output / temperature
+    else:
+        scaled = np.log(np.clip(output, np.finfo(np.float64).tiny, None)) / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    soft = np.exp(scaled)
+    return soft / soft.sum(axis=1, keepdims=True)
+
+
+def distillation_loss(student_logits, soft, labels, *, temperature, alpha):
+    """``alpha T^2 KL(soft || student_T) + (1 - alpha) CE(student, labels)``.
+
+    The KL term is averaged over every row; the cross-entropy over the rows
+    whose label is not ``-1`` (none: no hard-label term). ``T^2`` keeps the
+    soft term's gradients on the scale of the hard term's as ``T`` changes.
+
+    Parameters
+    ----------
+    student_logits : torch.Tensor of shape (n_samples, n_classes)
+        The student's logits.
+
+    soft : torch.Tensor of shape (n_samples, n_classes)
+        The teacher's soft targets at temperature ``T``.
+
+    labels : torch.Tensor of shape (n_samples,)
+        Class indices, ``-1`` for unlabeled rows.
+
+    temperature : float
+        ``T``.
+
+    alpha : float
+        Weight of the soft-target term, in ``[0, 1]``.
+
+    Returns
+    -------
+    loss : torch.Tensor
+        A scalar.
+    """
+    log_student = nn.functional.log_softmax(student_logits / temperature, dim=1)
+    kl = nn.functional.kl_div(log_student, soft, reduction="batchmean")
+    labelled = labels >= 0
+    hard = (
+        nn.functional.cross_entropy(student_logits[labelled], labels[labelled])
+        if labelled.any()
+        else student_logits.sum() * 0.0
+    )
+    return alpha * temperature**2 * kl + (1.0 - alpha) * hard
+
+
+class _Student(nn.Sequential):
+    """The default student: flatten, an MLP, a linear layer to the classes."""
+
+    def __init__(self, input_shape, n_outputs, hidden_units=(100,)):
+        features = MLPFeatures(int(np.prod(input_shape)), hidden_units)
+        super().__init__(
+            nn.Flatten(), features, nn.Linear(features.n_outputs, n_outputs)
+        )
+
+
+class DistilledClassifier(ClassifierMixin, BaseNet):
+    """A small student network trained on a teacher's softened probabilities.
+
+    Knowledge distillation: the teacher's class probabilities carry how it
+    relates the classes ("a 2 that looks like a 7"), which hard labels lack.
+    The student learns from soft targets at a temperature ``T`` -- ``p **
+    (1/T)`` renormalised for a teacher's probabilities, ``softmax(z / T)``
+    for its logits -- with the loss ``alpha T^2 KL(teacher_T || student_T) +
+    (1 - alpha) CE(student, y)``, the cross-entropy on the rows that carry a
+    label. The transfer set may hold unlabeled rows (``y == -1``), which
+    give only the soft-target term. The teacher's outputs are computed once
+    per fit. The student predicts at ``T = 1``.
+
+    Parameters
+    ----------
+    teacher : estimator, list of estimators or torch.nn.Module
+        A classifier with ``predict_proba`` (a large ensemble, gradient
+        boosting, a skorch net), a list of them whose probabilities are
+        averaged (model compression, Bucilua et al. 2006), or a torch module
+        returning logits. Its classes must be those of ``y``, in sorted
+        order. A scikit-learn teacher that is not fitted yet is cloned and
+        fitted on the labelled rows first.
+
+    module : torch.nn.Module class or instance, default=None
+        The student; None means flatten, an MLP (``module__hidden_units``,
+        default ``(100,)``) and a linear layer to the classes.
+
+    temperature : float, default=4.0
+        ``T``.
+
+    alpha : float, default=0.9
+        Weight of the soft-target term; 0 trains on hard labels alone.
+
+    criterion, optimizer, lr, max_epochs, batch_size, train_split :
+        As in skorch (Adam, ``lr=1e-3``, 30 epochs, batches of 64, no
+        validation split by default).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds torch for the fit, leaving the global generator as it was.
+
+    device : str or torch.device, default="auto"
+        ``"auto"`` picks CUDA when it is available, else the CPU.
+
+    **kwargs : dict
+        Other skorch parameters.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    module_ : torch.nn.Module
+        The trained student.
+
+    teachers_ : list of estimators
+        The scikit-learn teachers used (fitted here when they were not);
+        absent for a torch-module teacher.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sktransfer.deep import DistilledClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = (X / 16).astype("float32")
+    >>> teacher = RandomForestClassifier(random_state=0).fit(X, y)
+    >>> student = DistilledClassifier(teacher, max_epochs=2, verbose=0).fit(X, y)
+    >>> student.predict(X[:2])
+    array([0, 1])
+    """
+
+    def __init__(
+        self,
+        teacher,
+        module=None,
+        *,
+        temperature=4.0,
+        alpha=0.9,
+        criterion=nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=30,
+        batch_size=64,
+        train_split=None,
+        random_state=None,
+        device="auto",
+        **kwargs,
+    ):
+        # Set before skorch's __init__: after it, skorch refuses a torch
+        # module (a teacher may be one) as a plain attribute.
+        self.teacher = teacher
+        self.temperature = temperature
+        self.alpha = alpha
+        super().__init__(
+            module,
+            random_state=random_state,
+            device=device,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            **kwargs,
+        )
+
+    _default_module = _Student
+
+    def _fitted_teachers(self, X, y, labeled):
+        """The teacher(s), fitted on the labelled rows first when they are not."""
+        teachers = self.teacher
+        if not isinstance(teachers, list | tuple):
+            teachers = [teachers]
+        fitted = []
+        for teacher in teachers:
+            try:
+                check_is_fitted(teacher)
+            except NotFittedError:
+                teacher = clone(teacher).fit(X[labeled], y[labeled])
+            fitted.append(teacher)
+        return fitted
+
+    def _teacher_soft_targets(self, X, y, labeled):
+        """Soft targets of every row, from one pass of the teacher."""
+        if isinstance(self.teacher, nn.Module):
+            self.teacher.eval()
+            with torch.no_grad():
+                logits = torch.cat(
+                    [
+                        self.teacher(torch.as_tensor(X[i : i + 256]))
+                        for i in range(0, len(X), 256)
+                    ]
+                )
+            return soft_targets(logits.cpu().numpy(), self.temperature, logits=True)
+        self.teachers_ = self._fitted_teachers(X, y, labeled)
+        proba = np.mean([t.predict_proba(X) for t in self.teachers_], axis=0)
+        return soft_targets(proba, self.temperature)
+
+    def fit(self, X, y, **fit_params):
+        """Train the student on the teacher's soft targets and the labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, c, h, w)
+            The transfer set.
+
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` for rows without one (soft-target term only).
+
+        **fit_params : dict
+            Passed to skorch's ``fit``.
+
+        Returns
+        -------
+        self : object
+            Fitted student.
+        """
+        data = self._validate_domain_data(
+            X,
+            y,
+            labels="all",
+            task="classification",
+            warn_no_target=False,
+            allow_nd=True,
+            dtype=np.float32,
+            ensure_min_samples=2,
+        )
+        self.classes_ = np.unique(data.y[data.labeled])
+        soft = self._teacher_soft_targets(data.X, data.y, data.labeled)
+        soft = soft.astype(np.float32)
+        if soft.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"The teacher gives {soft.shape[1]} class probabilities but y holds "
+                f"{len(self.classes_)} classes."
+            )
+        labels = np.full(len(data.y), -1.0, dtype=np.float32)
+        labels[data.labeled] = np.searchsorted(self.classes_, data.y[data.labeled])
+        self._shape_kwargs = {
+            "input_shape": data.X.shape[1:],
+            "n_outputs": soft.shape[1],
+        }
+        with self._seeded():
+            super().fit(data.X, np.c_[labels, soft], **fit_params)
+        return self
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        return distillation_loss(
+            y_pred,
+            y_true[:, 1:],
+            y_true[:, 0].long(),
+            temperature=self.temperature,
+            alpha=self.alpha,
+        )
+
+    def predict_proba(self, X, sample_domain=None):
+        """Class probabilities of the student at ``T = 1``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns ordered as ``classes_``.
+        """
+        X = self._validated_input(X, sample_domain)
+        return torch.softmax(self.forward(X), dim=1).cpu().numpy()
+
+    def predict(self, X, sample_domain=None):
+        """Predicted class of rows.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        proba = self.predict_proba(X, sample_domain)
+        return self.classes_[proba.argmax(axis=1)]

@@ -1,0 +1,111 @@
+"""Distillation: the soft-target formula, the loss, and the student it trains."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+
+from sktransfer.deep import DistilledClassifier, distillation_loss, soft_targets
+
+
+def test_soft_targets_of_probabilities_and_of_logits():
+    proba = np.array([[0.09, 0.05, 0.85, 0.01], [0.25, 0.25, 0.25, 0.25]])
+    T = 2.5
+    expected = proba ** (1 / T) / (proba ** (1 / T)).sum(1, keepdims=True)
+    np.testing.assert_allclose(soft_targets(proba, T), expected, rtol=1e-12)
+    logits = np.log(proba) + 3.0
+    np.testing.assert_allclose(
+        soft_targets(logits, T, logits=True), expected, rtol=1e-12
+    )
+    np.testing.assert_allclose(soft_targets(proba, 1.0), proba, rtol=1e-12)
+
+
+def test_loss_is_alpha_t2_kl_plus_hard_cross_entropy():
+    rng = np.random.RandomState(0)
+    logits = rng.normal(size=(6, 4))
+    soft = soft_targets(rng.dirichlet(np.ones(4), size=6), 3.0)
+    labels = np.array([0, 3, -1, 2, -1, 1])
+    T, alpha = 3.0, 0.7
+
+    def log_softmax(z):
+        z = z - z.max(1, keepdims=True)
+        return z - np.log(np.exp(z).sum(1, keepdims=True))
+
+    kl = np.sum(soft * (np.log(soft) - log_softmax(logits / T))) / 6
+    labelled = labels >= 0
+    ce = -np.mean(log_softmax(logits[labelled])[np.arange(4), labels[labelled]])
+    loss = distillation_loss(
+        torch.tensor(logits),
+        torch.tensor(soft),
+        torch.tensor(labels),
+        temperature=T,
+        alpha=alpha,
+    )
+    assert loss.item() == pytest.approx(alpha * T**2 * kl + (1 - alpha) * ce, rel=1e-10)
+
+
+def test_unlabeled_rows_contribute_no_hard_label_loss():
+    rng = np.random.RandomState(0)
+    logits = torch.tensor(rng.normal(size=(5, 3)))
+    soft = torch.tensor(soft_targets(rng.dirichlet(np.ones(3), size=5), 2.0))
+    only_soft = distillation_loss(
+        logits, soft, torch.full((5,), -1), temperature=2.0, alpha=0.4
+    )
+    kl = torch.nn.functional.kl_div(
+        torch.log_softmax(logits / 2.0, 1), soft, reduction="batchmean"
+    )
+    assert only_soft.item() == pytest.approx((0.4 * 4 * kl).item(), rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)
+    rng = np.random.RandomState(0)
+    order = rng.permutation(len(y))
+    return X[order], y[order]
+
+
+def test_alpha_zero_is_a_plain_classifier_on_hard_labels(digits):
+    X, y = digits
+    kw = {"alpha": 0.0, "max_epochs": 3, "random_state": 0, "verbose": 0}
+    forest = RandomForestClassifier(random_state=0).fit(X, y)
+    linear = LogisticRegression(max_iter=500).fit(X, y)
+    a = DistilledClassifier(forest, **kw).fit(X, y)
+    b = DistilledClassifier(linear, **kw).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_an_unlabeled_transfer_set_helps_a_student_with_few_labels(digits):
+    X, y = digits
+    train, test = slice(0, 1300), slice(1300, None)
+    teacher = RandomForestClassifier(n_estimators=300, random_state=0)
+    teacher.fit(X[train], y[train])
+    few = np.full(1300, -1)
+    few[:150] = y[:150]  # 150 labelled rows, 1,150 unlabeled ones
+    kw = {"max_epochs": 30, "random_state": 0, "verbose": 0}
+    alone = DistilledClassifier(teacher, alpha=0.0, **kw).fit(X[:150], y[:150])
+    distilled = DistilledClassifier(teacher, **kw).fit(X[train], few)
+    assert distilled.score(X[test], y[test]) > alone.score(X[test], y[test]) + 0.03
+
+
+def test_a_torch_module_teacher_and_an_unfitted_teacher(digits):
+    X, y = digits
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(torch.nn.Linear(64, 10))
+    student = DistilledClassifier(module, max_epochs=1, verbose=0).fit(X, y)
+    assert student.predict_proba(X[:4]).shape == (4, 10)
+    student = DistilledClassifier(
+        LogisticRegression(max_iter=300), max_epochs=1, verbose=0
+    )
+    student.fit(X, y)
+    assert student.teachers_[0].classes_.tolist() == list(range(10))
+
+
+def test_teacher_classes_must_match(digits):
+    X, y = digits
+    teacher = LogisticRegression(max_iter=300).fit(X[y < 5], y[y < 5])
+    with pytest.raises(ValueError, match="teacher gives 5 class probabilities"):
+        DistilledClassifier(teacher, max_epochs=1, verbose=0).fit(X, y)
