@@ -163,7 +163,9 @@ def _features(net, X):
     with torch.no_grad():
         return np.concatenate(
             [
-                net.module_.feature_extractor(torch.as_tensor(X[i : i + 256]))
+                net.module_.feature_extractor(
+                    torch.as_tensor(X[i : i + 256], device=net.device)
+                )
                 .cpu()
                 .numpy()
                 for i in range(0, len(X), 256)

@@ -222,11 +222,13 @@ class DistilledClassifier(ClassifierMixin, BaseNet):
     def _teacher_soft_targets(self, X, y, labeled):
         """Soft targets of every row, from one pass of the teacher."""
         if isinstance(self.teacher, nn.Module):
+            # The teacher stays where the user put it; its inputs go there too.
+            device = next(self.teacher.parameters(), torch.empty(0)).device
             self.teacher.eval()
             with torch.no_grad():
                 logits = torch.cat(
                     [
-                        self.teacher(torch.as_tensor(X[i : i + 256]))
+                        self.teacher(torch.as_tensor(X[i : i + 256], device=device))
                         for i in range(0, len(X), 256)
                     ]
                 )
