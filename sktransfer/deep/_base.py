@@ -10,6 +10,10 @@ from skorch import NeuralNet
 
 from .._domain import DomainAwarePredictorMixin
 
+# What the nets take, at fit and at predict time: feature rows or images, in
+# float32 (torch's default).
+_INPUT = {"allow_nd": True, "dtype": np.float32}
+
 
 class BaseNet(DomainAwarePredictorMixin, NeuralNet):
     """A skorch net that follows sktransfer's conventions.
@@ -79,10 +83,14 @@ class BaseNet(DomainAwarePredictorMixin, NeuralNet):
             torch.manual_seed(int(check_random_state(self.random_state).randint(2**31)))
             yield
 
+    def _validate_domain_data(self, X, y=None, sample_domain=None, **kwargs):
+        # Batch norm, in every default module, needs two rows to train on.
+        return super()._validate_domain_data(
+            X, y, sample_domain, ensure_min_samples=2, **_INPUT, **kwargs
+        )
+
     def _validated_input(self, X, sample_domain):
         """Predict-time ``X`` as float32 (images allowed); rows are target rows."""
         check_is_fitted(self, "module_")
-        X, _ = self._validate_predict_data(
-            X, sample_domain, allow_nd=True, dtype=np.float32
-        )
+        X, _ = self._validate_predict_data(X, sample_domain, **_INPUT)
         return X

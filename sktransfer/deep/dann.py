@@ -175,9 +175,6 @@ class _BaseDANN(BaseNet):
             sample_domain,
             labels="source",
             task=self._task,
-            allow_nd=True,
-            dtype=np.float32,
-            ensure_min_samples=2,
         )
         self._shape_kwargs = {
             "input_shape": data.X.shape[1:],

@@ -262,9 +262,6 @@ class DistilledClassifier(ClassifierMixin, BaseNet):
             labels="all",
             task="classification",
             warn_no_target=False,
-            allow_nd=True,
-            dtype=np.float32,
-            ensure_min_samples=2,
         )
         self.classes_ = np.unique(data.y[data.labeled])
         soft = self._teacher_soft_targets(data.X, data.y, data.labeled)
