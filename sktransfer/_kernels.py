@@ -17,7 +17,9 @@ from sklearn.utils import check_random_state, gen_batches
 
 __all__ = [
     "KERNELS",
+    "block_rows",
     "kernel_blocks",
+    "kernel_diagonal",
     "kernel_matvec",
     "median_heuristic",
     "resolve_kernel",
@@ -160,6 +162,29 @@ def kernel_blocks(X, Y, kernel, params, *, block_size=None):
     """
     for rows in gen_batches(X.shape[0], block_rows(Y.shape[0], block_size)):
         yield rows, pairwise_kernels(X[rows], Y, metric=kernel, **params)
+
+
+def kernel_diagonal(X, kernel, params):
+    """``k(x_i, x_i)`` for every row, without the off-diagonal entries.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The rows.
+
+    kernel, params :
+        As returned by :func:`resolve_kernel`.
+
+    Returns
+    -------
+    diagonal : ndarray of shape (n_samples,)
+        The kernel of each row with itself.
+    """
+    if kernel in ("rbf", "laplacian", "cosine"):
+        return np.ones(X.shape[0])
+    return np.array(
+        [pairwise_kernels(x[None], metric=kernel, **params)[0, 0] for x in X]
+    )
 
 
 def kernel_matvec(X, Y, B, kernel, params, *, block_size=None):

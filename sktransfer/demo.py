@@ -196,7 +196,9 @@ def adaptation_table(
     Returns
     -------
     rows : dict
-        Method name -> ``{"accuracy", "seconds", "features"}``.
+        Method name -> ``{"accuracy", "seconds", "features", "domain",
+        "fit_rows"}``: the features (source-only and DANN rows only) of every
+        row, and which rows the adaptation saw, for the plot.
     """
     data = datasets.make_digits_shift(
         source, target, n_source=n_source, n_target=n_target, random_state=random_state
@@ -262,7 +264,6 @@ def adaptation_table(
             "seconds": secs,
             "features": feats,
             "domain": sd,
-            "test": test,
             "fit_rows": fit_rows,
         }
         for name, (accuracy, secs, feats) in rows.items()

@@ -5,11 +5,17 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.optimize import brentq, minimize
 from sklearn.kernel_approximation import Nystroem
-from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.utils import check_random_state
 
 from .._compat import Interval, StrOptions
-from .._kernels import KERNELS, block_rows, kernel_blocks, kernel_matvec, resolve_kernel
+from .._kernels import (
+    KERNELS,
+    block_rows,
+    kernel_blocks,
+    kernel_diagonal,
+    kernel_matvec,
+    resolve_kernel,
+)
 from ._base import BaseWeighter
 
 __all__ = ["KMMReweighter"]
@@ -18,15 +24,6 @@ __all__ = ["KMMReweighter"]
 # faster there, benchmarks/kmm_scaling.py), else a Nystroem kernel this rank.
 _AUTO_EXACT_ROWS = 4000
 _AUTO_COMPONENTS = 1000
-
-
-def _kernel_diagonal(X, kernel, params):
-    """``k(x_i, x_i)`` for every row, without the off-diagonal entries."""
-    if kernel in ("rbf", "laplacian", "cosine"):
-        return np.ones(X.shape[0])
-    return np.array(
-        [pairwise_kernels(x[None], metric=kernel, **params)[0, 0] for x in X]
-    )
 
 
 class _ExactObjective:
@@ -105,7 +102,7 @@ class _NystroemObjective:
         # the optimiser exploits the directions the low-rank kernel misses
         # and piles the weight on a few rows.
         self.residual = np.clip(
-            _kernel_diagonal(X_source, kernel, params)
+            kernel_diagonal(X_source, kernel, params)
             - np.einsum("ij,ij->i", self.Phi, self.Phi, dtype=np.float64),
             0.0,
             None,
