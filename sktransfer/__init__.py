@@ -19,7 +19,8 @@ reweight
 metrics
     Measures of domain shift: MMD, its permutation test, proxy A-distance.
 deep
-    skorch nets: DANN, distillation, and the torch modules they share.
+    Pretrained networks: off-the-shelf features, fine-tuning, and skorch nets
+    for DANN and distillation, with the torch modules they share.
 datasets
     Shifted data sets built from data that ships with installed packages.
 exceptions
@@ -39,7 +40,14 @@ from ._domain import (
 )
 from .alignment import CORAL, SubspaceAlignment
 from .baseline import SourceOnlyClassifier, SourceOnlyRegressor
-from .deep import DANNClassifier, DANNRegressor, DistilledClassifier
+from .deep import (
+    DANNClassifier,
+    DANNRegressor,
+    DeepFeatureTransformer,
+    DistilledClassifier,
+    FineTunedClassifier,
+    FineTunedRegressor,
+)
 from .pipeline import DAPipeline, make_da_pipeline
 from .reweight import (
     DensityRatioWeighter,
@@ -56,8 +64,11 @@ __all__ = [
     "DANNClassifier",
     "DANNRegressor",
     "DAPipeline",
+    "DeepFeatureTransformer",
     "DensityRatioWeighter",
     "DistilledClassifier",
+    "FineTunedClassifier",
+    "FineTunedRegressor",
     "DomainAwareMixin",
     "DomainAwarePredictorMixin",
     "DomainAwareTransformerMixin",

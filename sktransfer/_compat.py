@@ -6,6 +6,7 @@ here means a release that moves one breaks this module, not every estimator.
 
 from sklearn.base import _fit_context
 from sklearn.pipeline import _name_estimators
+from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -24,5 +25,6 @@ __all__ = [
     "_name_estimators",
     "_num_samples",
     "_routing_enabled",
+    "check_matplotlib_support",
     "validate_params",
 ]

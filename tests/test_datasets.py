@@ -1,3 +1,4 @@
+import gzip
 import sys
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sktransfer import datasets
 from sktransfer.datasets import (
+    load_fashion_mnist,
     load_mnist_5k,
     load_penguins_islands,
     load_uci_digits_28,
@@ -534,3 +536,33 @@ def test_penguins_islands_shift_the_task():
 def test_penguins_rejects_bad_arguments(params, message):
     with pytest.raises(ValueError, match=message):
         load_penguins_islands(**params)
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_load_fashion_mnist_reads_idx_files(tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(6, 28, 28))
+    labels = np.arange(6)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels)
+    data = load_fashion_mnist("test", data_home=tmp_path)
+    assert data.X.shape == (6, 1, 28, 28)
+    assert data.X.dtype == np.float32
+    np.testing.assert_allclose(data.X[:, 0] * 255, images, atol=1e-4)
+    np.testing.assert_array_equal(data.y, labels)
+    assert data.target_names[9] == "Ankle boot"
+    with pytest.raises(FileNotFoundError, match="dataset-fashion-mnist"):
+        load_fashion_mnist("train", data_home=tmp_path)
+    (tmp_path / "bad").mkdir()
+    with gzip.open(tmp_path / "bad" / "t10k-images-idx3-ubyte.gz", "wb") as f:
+        f.write(b"not an idx file")
+    _write_idx(tmp_path / "bad" / "t10k-labels-idx1-ubyte.gz", labels)
+    with pytest.raises(ValueError, match="not an IDX file"):
+        load_fashion_mnist("test", data_home=tmp_path / "bad")

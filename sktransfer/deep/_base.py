@@ -4,6 +4,8 @@ import contextlib
 
 import numpy as np
 import torch
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
@@ -13,6 +15,13 @@ from .._domain import DomainAwarePredictorMixin
 # What the nets take, at fit and at predict time: feature rows or images, in
 # float32 (torch's default).
 _INPUT = {"allow_nd": True, "dtype": np.float32}
+
+
+def resolve_device(device):
+    """The device ``"auto"`` stands for: CUDA when it is available, else the CPU."""
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
 
 
 class BaseNet(DomainAwarePredictorMixin, NeuralNet):
@@ -38,9 +47,7 @@ class BaseNet(DomainAwarePredictorMixin, NeuralNet):
 
     @property
     def device(self):
-        if self._device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        return self._device
+        return resolve_device(self._device)
 
     @device.setter
     def device(self, value):
@@ -94,3 +101,111 @@ class BaseNet(DomainAwarePredictorMixin, NeuralNet):
         check_is_fitted(self, "module_")
         X, _ = self._validate_predict_data(X, sample_domain, **_INPUT)
         return X
+
+    def _label_output(self, X, sample_domain):
+        """The network's label output for predict-time rows, as a tensor."""
+        return self.forward(self._validated_input(X, sample_domain))
+
+
+class ClassifierNetMixin(ClassifierMixin):
+    """Classes, probabilities and predictions for sktransfer's classifier nets.
+
+    Labels are encoded to ``0..n_classes-1`` and unlabeled rows to ``-1``;
+    the net's ``_label_output`` gives logits.
+    """
+
+    def _set_targets(self, data):
+        """Fit the label encoder on the labelled rows; return the output width."""
+        self.label_encoder_ = LabelEncoder().fit(data.y[data.labeled])
+        return len(self.label_encoder_.classes_)
+
+    def _encode(self, y, labeled):
+        targets = np.full(len(y), -1, dtype=np.int64)
+        targets[labeled] = self.label_encoder_.transform(y[labeled])
+        return targets
+
+    @staticmethod
+    def _labelled(y_true):
+        return y_true >= 0
+
+    @property
+    def classes_(self):
+        return self.label_encoder_.classes_
+
+    def predict_proba(self, X, sample_domain=None):
+        """Class probabilities of rows, target rows by default.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, c, h, w)
+            Rows to predict.
+
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids; None treats every row as a target row.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, columns ordered as ``classes_``.
+        """
+        logits = self._label_output(X, sample_domain)
+        return torch.softmax(logits, dim=1).cpu().numpy()
+
+    def predict(self, X, sample_domain=None):
+        """Predicted class of rows, target rows by default.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, c, h, w)
+            Rows to predict.
+
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids; None treats every row as a target row.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        proba = self.predict_proba(X, sample_domain)
+        return self.classes_[proba.argmax(axis=1)]
+
+
+class RegressorNetMixin(RegressorMixin):
+    """Targets and predictions for sktransfer's regressor nets (one output).
+
+    Unlabeled rows carry ``NaN``.
+    """
+
+    def _set_targets(self, data):
+        return 1
+
+    def _encode(self, y, labeled):
+        return np.where(labeled, y, np.nan).astype(np.float32)[:, None]
+
+    @staticmethod
+    def _labelled(y_true):
+        return ~torch.isnan(y_true[:, 0])
+
+    @property
+    def predict_proba(self):
+        # skorch's NeuralNet has one; a regressor has no probabilities.
+        raise AttributeError(f"{type(self).__name__} has no predict_proba.")
+
+    def predict(self, X, sample_domain=None):
+        """Predicted values of rows, target rows by default.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, c, h, w)
+            Rows to predict.
+
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids; None treats every row as a target row.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions.
+        """
+        return self._label_output(X, sample_domain)[:, 0].cpu().numpy()

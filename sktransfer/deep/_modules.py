@@ -7,6 +7,9 @@ from torch import nn
 
 __all__ = ["GradientReversal", "MLPFeatures", "SmallCNNFeatures", "gradient_reversal"]
 
+# The layers whose running statistics AdaBN re-estimates and fine-tuning keeps.
+BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
+
 
 class _GradientReversalFunction(torch.autograd.Function):
     @staticmethod

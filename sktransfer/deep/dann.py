@@ -2,19 +2,21 @@
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.preprocessing import LabelEncoder
 from skorch.callbacks import PassthroughScoring
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch import nn
 
-from ._base import BaseNet
-from ._modules import GradientReversal, default_feature_extractor, head, lambda_schedule
+from ._base import BaseNet, ClassifierNetMixin, RegressorNetMixin
+from ._modules import (
+    BATCH_NORMS,
+    GradientReversal,
+    default_feature_extractor,
+    head,
+    lambda_schedule,
+)
 
 __all__ = ["DANNClassifier", "DANNRegressor", "DANNModule"]
-
-_BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
 
 class DANNModule(nn.Module):
@@ -259,7 +261,7 @@ class _BaseDANN(BaseNet):
         Predictions treat rows as target rows; normalising them with the
         target's own statistics is what the per-domain training prepared.
         """
-        norms = [m for m in self.module_.modules() if isinstance(m, _BATCH_NORMS)]
+        norms = [m for m in self.module_.modules() if isinstance(m, BATCH_NORMS)]
         if not norms or len(X_target) < 2:
             return
         momenta = [m.momentum for m in norms]
@@ -277,10 +279,10 @@ class _BaseDANN(BaseNet):
         self.module_.eval()
 
     def _label_output(self, X, sample_domain):
-        return self.forward(self._validated_input(X, sample_domain))[0]
+        return super()._label_output(X, sample_domain)[0]
 
 
-class DANNClassifier(ClassifierMixin, _BaseDANN):
+class DANNClassifier(ClassifierNetMixin, _BaseDANN):
     """Domain-adversarial neural network for classification.
 
     A feature extractor G_f feeds a label predictor G_y and, through a
@@ -378,47 +380,8 @@ class DANNClassifier(ClassifierMixin, _BaseDANN):
     def __init__(self, module=DANNModule, *, criterion=nn.CrossEntropyLoss, **kwargs):
         super().__init__(module, criterion=criterion, **kwargs)
 
-    def _set_targets(self, data):
-        self.label_encoder_ = LabelEncoder().fit(data.y[data.labeled])
-        return len(self.label_encoder_.classes_)
 
-    def _encode(self, y, labeled):
-        targets = np.full(len(y), -1, dtype=np.int64)
-        targets[labeled] = self.label_encoder_.transform(y[labeled])
-        return targets
-
-    @staticmethod
-    def _labelled(y_true):
-        return y_true >= 0
-
-    @property
-    def classes_(self):
-        return self.label_encoder_.classes_
-
-    def predict_proba(self, X, sample_domain=None):
-        """Class probabilities of rows, target rows by default.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probability of each class, columns ordered as ``classes_``.
-        """
-        logits = self._label_output(X, sample_domain)
-        return torch.softmax(logits, dim=1).cpu().numpy()
-
-    def predict(self, X, sample_domain=None):
-        """Predicted class of rows, target rows by default.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        proba = self.predict_proba(X, sample_domain)
-        return self.classes_[proba.argmax(axis=1)]
-
-
-class DANNRegressor(RegressorMixin, _BaseDANN):
+class DANNRegressor(RegressorNetMixin, _BaseDANN):
     """Domain-adversarial neural network for regression.
 
     As :class:`DANNClassifier`, with a mean-squared-error label loss on the
@@ -449,28 +412,3 @@ class DANNRegressor(RegressorMixin, _BaseDANN):
 
     def __init__(self, module=DANNModule, *, criterion=nn.MSELoss, **kwargs):
         super().__init__(module, criterion=criterion, **kwargs)
-
-    def _set_targets(self, data):
-        return 1
-
-    def _encode(self, y, labeled):
-        return np.where(labeled, y, np.nan).astype(np.float32)[:, None]
-
-    @staticmethod
-    def _labelled(y_true):
-        return ~torch.isnan(y_true[:, 0])
-
-    @property
-    def predict_proba(self):
-        # skorch's NeuralNet has one; a regressor has no probabilities.
-        raise AttributeError("DANNRegressor has no predict_proba.")
-
-    def predict(self, X, sample_domain=None):
-        """Predicted values of rows, target rows by default.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
-        """
-        return self._label_output(X, sample_domain)[:, 0].cpu().numpy()

@@ -2,13 +2,13 @@
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, clone
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
 from torch import nn
 
-from ._base import BaseNet
+from ._base import BaseNet, ClassifierNetMixin
 from ._modules import MLPFeatures
 
 __all__ = ["DistilledClassifier", "soft_targets", "distillation_loss"]
@@ -97,7 +97,7 @@ class _Student(nn.Sequential):
         )
 
 
-class DistilledClassifier(ClassifierMixin, BaseNet):
+class DistilledClassifier(ClassifierNetMixin, BaseNet):
     """A small student network trained on a teacher's softened probabilities.
 
     Knowledge distillation: the teacher's class probabilities carry how it
@@ -263,16 +263,15 @@ class DistilledClassifier(ClassifierMixin, BaseNet):
             task="classification",
             warn_no_target=False,
         )
-        self.classes_ = np.unique(data.y[data.labeled])
+        n_classes = self._set_targets(data)
         soft = self._teacher_soft_targets(data.X, data.y, data.labeled)
         soft = soft.astype(np.float32)
-        if soft.shape[1] != len(self.classes_):
+        if soft.shape[1] != n_classes:
             raise ValueError(
                 f"The teacher gives {soft.shape[1]} class probabilities but y holds "
-                f"{len(self.classes_)} classes."
+                f"{n_classes} classes."
             )
-        labels = np.full(len(data.y), -1.0, dtype=np.float32)
-        labels[data.labeled] = np.searchsorted(self.classes_, data.y[data.labeled])
+        labels = self._encode(data.y, data.labeled).astype(np.float32)
         self._shape_kwargs = {
             "input_shape": data.X.shape[1:],
             "n_outputs": soft.shape[1],
@@ -290,25 +289,3 @@ class DistilledClassifier(ClassifierMixin, BaseNet):
             temperature=self.temperature,
             alpha=self.alpha,
         )
-
-    def predict_proba(self, X, sample_domain=None):
-        """Class probabilities of the student at ``T = 1``.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns ordered as ``classes_``.
-        """
-        X = self._validated_input(X, sample_domain)
-        return torch.softmax(self.forward(X), dim=1).cpu().numpy()
-
-    def predict(self, X, sample_domain=None):
-        """Predicted class of rows.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        proba = self.predict_proba(X, sample_domain)
-        return self.classes_[proba.argmax(axis=1)]
