@@ -43,12 +43,12 @@ test-vision: $(VISION_VENV)/bin/.installed
 	$(VISION_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) -m vision tests
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check sktransfer tests benchmarks
-	$(BIN)/ruff format --check sktransfer tests benchmarks
+	$(BIN)/ruff check conftest.py sktransfer tests benchmarks
+	$(BIN)/ruff format --check conftest.py sktransfer tests benchmarks
 
 format: $(BIN)/.installed
-	$(BIN)/ruff check --fix sktransfer tests benchmarks
-	$(BIN)/ruff format sktransfer tests benchmarks
+	$(BIN)/ruff check --fix conftest.py sktransfer tests benchmarks
+	$(BIN)/ruff format conftest.py sktransfer tests benchmarks
 
 clean:
 	rm -rf $(VENV) $(VISION_VENV) .pytest_cache .ruff_cache *.egg-info

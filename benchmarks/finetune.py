@@ -59,6 +59,7 @@ def _pretrain(X, y, epochs, seed):
     torch.manual_seed(seed)
     net = NeuralNetClassifier(
         _network(),
+        criterion=nn.CrossEntropyLoss,  # the network returns logits
         max_epochs=epochs,
         lr=1e-3,
         optimizer=torch.optim.Adam,

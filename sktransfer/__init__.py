@@ -45,6 +45,7 @@ from .deep import (
     DANNRegressor,
     DeepFeatureTransformer,
     DistilledClassifier,
+    DomainConfusionClassifier,
     FineTunedClassifier,
     FineTunedRegressor,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "DeepFeatureTransformer",
     "DensityRatioWeighter",
     "DistilledClassifier",
+    "DomainConfusionClassifier",
     "FineTunedClassifier",
     "FineTunedRegressor",
     "DomainAwareMixin",

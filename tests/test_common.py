@@ -27,6 +27,11 @@ _INSTANCES = {
     "DANNRegressor": [
         sktransfer.DANNRegressor(max_epochs=2, random_state=0, verbose=0)
     ],
+    "DomainConfusionClassifier": [
+        sktransfer.DomainConfusionClassifier(
+            max_epochs=2, pretrain_epochs=2, random_state=0, verbose=0
+        )
+    ],
     "DistilledClassifier": [
         sktransfer.DistilledClassifier(
             LogisticRegression(), max_epochs=2, random_state=0, verbose=0
@@ -81,6 +86,10 @@ _SKORCH = {
 _SHORT_TRAINING = "two epochs of a small network do not reach the score asked for"
 _EXPECTED_FAILED = {
     "DANNClassifier": {**_SKORCH, "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
+    "DomainConfusionClassifier": {
+        **_SKORCH,
+        "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
+    },
     "DistilledClassifier": {
         **_SKORCH,
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,

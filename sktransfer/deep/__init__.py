@@ -1,9 +1,10 @@
-"""Deep transfer: pretrained features, fine-tuning, DANN, distillation (skorch nets)."""
+"""Deep transfer: features, fine-tuning, DANN, domain confusion, distillation."""
 
 from ._base import BaseNet
 from ._modules import GradientReversal, MLPFeatures, SmallCNNFeatures, gradient_reversal
 from .dann import DANNClassifier, DANNModule, DANNRegressor
 from .distillation import DistilledClassifier, distillation_loss, soft_targets
+from .domain_confusion import DomainConfusionClassifier
 from .features import DeepFeatureTransformer, LayerOutputs
 from .finetune import FineTunedClassifier, FineTunedRegressor, FineTuneModule
 from .images import ImagePreprocessing, to_channels_first
@@ -21,6 +22,7 @@ __all__ = [
     "DANNRegressor",
     "DeepFeatureTransformer",
     "DistilledClassifier",
+    "DomainConfusionClassifier",
     "FineTuneModule",
     "FineTunedClassifier",
     "FineTunedRegressor",

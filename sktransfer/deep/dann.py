@@ -97,8 +97,16 @@ class DANNModule(nn.Module):
         )
 
 
-class _BaseDANN(BaseNet):
-    """The training loop shared by the classifier and the regressor."""
+class _DomainAdaptationNet(BaseNet):
+    """What the nets over a :class:`DANNModule` share (DANN, domain confusion).
+
+    Validation of both domains, the domain indicator passed with every batch,
+    per-epoch ``label_loss``/``domain_loss``/``domain_acc``, the label loss on
+    labelled rows, and AdaBN after training. ``_labels`` says which labels
+    ``fit`` reads: the source rows' (unsupervised) or all (semi-supervised).
+    """
+
+    _labels = "source"
 
     def __init__(
         self,
@@ -109,9 +117,6 @@ class _BaseDANN(BaseNet):
         lr=1e-3,
         max_epochs=30,
         batch_size=64,
-        lambda_max=1.0,
-        lambda_gamma=10.0,
-        lr_annealing=False,
         adapt_batchnorm=True,
         train_split=None,
         random_state=None,
@@ -132,9 +137,6 @@ class _BaseDANN(BaseNet):
             device=device,
             **kwargs,
         )
-        self.lambda_max = lambda_max
-        self.lambda_gamma = lambda_gamma
-        self.lr_annealing = lr_annealing
         self.adapt_batchnorm = adapt_batchnorm
 
     _default_module = DANNModule
@@ -175,7 +177,7 @@ class _BaseDANN(BaseNet):
             X,
             y,
             sample_domain,
-            labels="source",
+            labels=self._labels,
             task=self._task,
         )
         self._shape_kwargs = {
@@ -210,38 +212,6 @@ class _BaseDANN(BaseNet):
             kwargs.setdefault("batch_size", self.batch_size)
             iterator = self.iterator_train(dataset, **kwargs)
         return iterator
-
-    def _coefficient(self):
-        progress = min(self._step / max(self._total_steps, 1), 1.0)
-        return self.lambda_max * lambda_schedule(progress, self.lambda_gamma)
-
-    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
-        if training and self.lr_annealing:
-            # Ganin & Lempitsky: mu_p = mu_0 / (1 + 10 p) ** 0.75.
-            progress = self._step / max(self._total_steps, 1)
-            for group in self.optimizer_.param_groups:
-                group["lr"] = self.lr / (1.0 + 10.0 * progress) ** 0.75
-        super().on_batch_begin(net, batch=batch, training=training, **kwargs)
-
-    def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        self.module_.reversal.coefficient = self._coefficient()
-        self._step += 1
-        label_output, domain_logit = self.infer(Xi, **fit_params)
-        domain = to_tensor(Xi["domain"], device=self.device)
-        label_loss = self._label_loss(label_output, yi)
-        domain_loss = nn.functional.binary_cross_entropy_with_logits(
-            domain_logit, domain
-        )
-        loss = label_loss + domain_loss if self._adapting else label_loss
-        loss.backward()
-        self.history.record_batch("label_loss", label_loss.item())
-        self.history.record_batch("domain_loss", domain_loss.item())
-        self.history.record_batch(
-            "domain_acc", ((domain_logit > 0).float() == domain).float().mean().item()
-        )
-        return {"loss": loss, "y_pred": label_output}
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         label_output = y_pred[0] if isinstance(y_pred, tuple) else y_pred
@@ -280,6 +250,56 @@ class _BaseDANN(BaseNet):
 
     def _label_output(self, X, sample_domain):
         return super()._label_output(X, sample_domain)[0]
+
+
+class _BaseDANN(_DomainAdaptationNet):
+    """Gradient reversal with its adaptation schedule: the DANN training step."""
+
+    def __init__(
+        self,
+        module=DANNModule,
+        *,
+        lambda_max=1.0,
+        lambda_gamma=10.0,
+        lr_annealing=False,
+        **kwargs,
+    ):
+        super().__init__(module, **kwargs)
+        self.lambda_max = lambda_max
+        self.lambda_gamma = lambda_gamma
+        self.lr_annealing = lr_annealing
+
+    def _coefficient(self):
+        progress = min(self._step / max(self._total_steps, 1), 1.0)
+        return self.lambda_max * lambda_schedule(progress, self.lambda_gamma)
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training and self.lr_annealing:
+            # Ganin & Lempitsky: mu_p = mu_0 / (1 + 10 p) ** 0.75.
+            progress = self._step / max(self._total_steps, 1)
+            for group in self.optimizer_.param_groups:
+                group["lr"] = self.lr / (1.0 + 10.0 * progress) ** 0.75
+        super().on_batch_begin(net, batch=batch, training=training, **kwargs)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        self.module_.reversal.coefficient = self._coefficient()
+        self._step += 1
+        label_output, domain_logit = self.infer(Xi, **fit_params)
+        domain = to_tensor(Xi["domain"], device=self.device)
+        label_loss = self._label_loss(label_output, yi)
+        domain_loss = nn.functional.binary_cross_entropy_with_logits(
+            domain_logit, domain
+        )
+        loss = label_loss + domain_loss if self._adapting else label_loss
+        loss.backward()
+        self.history.record_batch("label_loss", label_loss.item())
+        self.history.record_batch("domain_loss", domain_loss.item())
+        self.history.record_batch(
+            "domain_acc", ((domain_logit > 0).float() == domain).float().mean().item()
+        )
+        return {"loss": loss, "y_pred": label_output}
 
 
 class DANNClassifier(ClassifierNetMixin, _BaseDANN):
