@@ -6,8 +6,10 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from skorch import NeuralNetClassifier
 
 from sktransfer.deep import DistilledClassifier, distillation_loss, soft_targets
+from sktransfer.deep.distillation import _Student
 
 
 def test_soft_targets_of_probabilities_and_of_logits():
@@ -76,6 +78,33 @@ def test_alpha_zero_is_a_plain_classifier_on_hard_labels(digits):
     a = DistilledClassifier(forest, **kw).fit(X, y)
     b = DistilledClassifier(linear, **kw).fit(X, y)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_alpha_zero_equals_a_plain_skorch_classifier_with_the_same_seed(digits):
+    X, y = digits
+    X, y = X[:300], y[:300]
+    teacher = LogisticRegression(max_iter=300).fit(X, y)
+    student = DistilledClassifier(
+        teacher, alpha=0.0, max_epochs=3, random_state=0, verbose=0
+    ).fit(X, y)
+    # The seed DistilledClassifier gives torch for random_state=0.
+    torch.manual_seed(int(np.random.RandomState(0).randint(2**31)))
+    plain = NeuralNetClassifier(
+        _Student,
+        module__input_shape=X.shape[1:],
+        module__n_outputs=10,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=3,
+        batch_size=64,
+        train_split=None,
+        iterator_train__shuffle=True,
+        verbose=0,
+    ).fit(X, y)
+    np.testing.assert_allclose(
+        student.predict_proba(X), plain.predict_proba(X), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_an_unlabeled_transfer_set_helps_a_student_with_few_labels(digits):
