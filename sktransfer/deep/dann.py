@@ -107,6 +107,8 @@ class _DomainAdaptationNet(BaseNet):
     """
 
     _labels = "source"
+    # Per-batch values each epoch's history averages (PassthroughScoring).
+    _epoch_scores = ("label_loss", "domain_loss", "domain_acc")
 
     def __init__(
         self,
@@ -145,7 +147,7 @@ class _DomainAdaptationNet(BaseNet):
     def _default_callbacks(self):
         scores = [
             (name, PassthroughScoring(name=name, on_train=True))
-            for name in ("label_loss", "domain_loss", "domain_acc")
+            for name in self._epoch_scores
         ]
         callbacks = super()._default_callbacks
         return callbacks[:-1] + scores + callbacks[-1:]

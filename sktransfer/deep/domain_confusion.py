@@ -4,7 +4,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from skorch.callbacks import PassthroughScoring
 from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator, to_tensor
 from torch import nn
@@ -188,6 +187,11 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
 
     # Semi-supervised: fit reads the labelled target rows too.
     _labels = "all"
+    _epoch_scores = (
+        *_DomainAdaptationNet._epoch_scores,
+        "confusion_loss",
+        "soft_loss",
+    )
     _task = "classification"
     _pretraining = False
 
@@ -211,15 +215,6 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
         self.temperature = temperature
         self.pretrain_epochs = pretrain_epochs
         self.optimizer_domain = optimizer_domain
-
-    @property
-    def _default_callbacks(self):
-        scores = [
-            (name, PassthroughScoring(name=name, on_train=True))
-            for name in ("confusion_loss", "soft_loss")
-        ]
-        callbacks = super()._default_callbacks
-        return callbacks[:-1] + scores + callbacks[-1:]
 
     def fit(self, X, y, sample_domain=None, **fit_params):
         """Pretrain on the source, then train on every row with both steps.
