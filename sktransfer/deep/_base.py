@@ -36,13 +36,40 @@ class BaseNet(DomainAwarePredictorMixin, NeuralNet):
       data (``_shape_kwargs``, set by ``fit``) plus the ``module__*``
       parameters; a module the user gives gets the ``module__*`` only.
     - Training batches are shuffled (skorch does not shuffle by default).
+    - Adam, ``lr=1e-3``, 30 epochs, batches of 64 and no validation split are
+      the defaults; subclasses pass on only what they change.
     """
 
     _default_module = None
 
-    def __init__(self, module, *, random_state=None, device="auto", **kwargs):
+    def __init__(
+        self,
+        module,
+        *,
+        criterion,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=30,
+        batch_size=64,
+        train_split=None,
+        random_state=None,
+        device="auto",
+        **kwargs,
+    ):
+        # The defaults every sktransfer net shares: Adam, no validation split
+        # unless asked for, shuffled training batches.
         kwargs.setdefault("iterator_train__shuffle", True)
-        super().__init__(module, device=device, **kwargs)
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            device=device,
+            **kwargs,
+        )
         self.random_state = random_state
 
     @property

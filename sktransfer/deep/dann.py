@@ -110,35 +110,10 @@ class _DomainAdaptationNet(BaseNet):
     # Per-batch values each epoch's history averages (PassthroughScoring).
     _epoch_scores = ("label_loss", "domain_loss", "domain_acc")
 
-    def __init__(
-        self,
-        module=DANNModule,
-        *,
-        criterion,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=30,
-        batch_size=64,
-        adapt_batchnorm=True,
-        train_split=None,
-        random_state=None,
-        device="auto",
-        **kwargs,
-    ):
+    def __init__(self, module=DANNModule, *, criterion, adapt_batchnorm=True, **kwargs):
         # Shuffled batches (BaseNet's default) mix source and target rows,
         # which the domain loss and the per-domain batch statistics need.
-        super().__init__(
-            module,
-            random_state=random_state,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            device=device,
-            **kwargs,
-        )
+        super().__init__(module, criterion=criterion, **kwargs)
         self.adapt_batchnorm = adapt_batchnorm
 
     _default_module = DANNModule

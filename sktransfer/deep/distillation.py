@@ -176,13 +176,6 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         temperature=4.0,
         alpha=0.9,
         criterion=nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=30,
-        batch_size=64,
-        train_split=None,
-        random_state=None,
-        device="auto",
         **kwargs,
     ):
         # Set before skorch's __init__: after it, skorch refuses a torch
@@ -190,18 +183,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         self.teacher = teacher
         self.temperature = temperature
         self.alpha = alpha
-        super().__init__(
-            module,
-            random_state=random_state,
-            device=device,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            **kwargs,
-        )
+        super().__init__(module, criterion=criterion, **kwargs)
 
     _default_module = _Student
 

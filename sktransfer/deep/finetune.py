@@ -102,13 +102,8 @@ class _BaseFineTuned(BaseNet):
         validation_fraction=0.2,
         n_iter_no_change=5,
         criterion,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
         max_epochs=50,
         batch_size=32,
-        train_split=None,
-        random_state=None,
-        device="auto",
         **kwargs,
     ):
         # Set before skorch's __init__: after it, skorch refuses torch
@@ -129,14 +124,9 @@ class _BaseFineTuned(BaseNet):
         self.n_iter_no_change = n_iter_no_change
         super().__init__(
             module,
-            random_state=random_state,
-            device=device,
             criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
             max_epochs=max_epochs,
             batch_size=batch_size,
-            train_split=train_split,
             **kwargs,
         )
 
