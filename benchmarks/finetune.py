@@ -7,26 +7,31 @@ task), Fashion-MNIST (a distant task, from Debian's dataset-fashion-mnist
 package) and no pretraining at all (random weights). For each source and
 label budget:
 
-- features: ``DeepFeatureTransformer`` at the cut (``--cut hidden``, the
-  hidden fully-connected layer, or ``--cut conv``, the output of the
-  convolutions), then a standardised logistic regression;
+- features: ``DeepFeatureTransformer`` at the cut (``hidden``, the hidden
+  fully-connected layer, and ``conv``, the output of the convolutions, each
+  with its own table), then a standardised logistic regression;
 - frozen: ``FineTunedClassifier(freeze="body")``, a new head trained on the
   frozen body;
 - fine-tuned: ``FineTunedClassifier`` with every layer trained, the body at a
   tenth of the head's learning rate (from random weights, this is training
   from scratch).
 
-Then the transferability curve of the Fashion-MNIST network on the target.
+The test images are drawn at random, stratified by label. Then the
+transferability curve of the Fashion-MNIST network on the target.
 
-    OMP_NUM_THREADS=1 python benchmarks/finetune.py --seeds 3 [--cut conv]
+    python benchmarks/finetune.py [--seeds 3] [--cuts conv hidden]
+        [--fashion-dir DIR] [--output FILE] [--quick]
 """
 
 import argparse
+import itertools
 import time
 
 import numpy as np
 import torch
+from _report import Report, add_arguments, progress
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch import NeuralNetClassifier
@@ -43,6 +48,7 @@ from sktransfer.deep import (
 # Where the features are taken and the new head goes: "3" is the ReLU after
 # the hidden fully-connected layer, "0" the output of the convolutions.
 CUTS = {"hidden": "3", "conv": "0"}
+CURVE_LAYERS = ["0.2", "0.6", "0", "3", "4"]
 
 
 def _network():
@@ -71,12 +77,14 @@ def _pretrain(X, y, epochs, seed):
     return net.module_.eval()
 
 
-def _epochs(n_rows, batch_size=32, min_steps=300, min_epochs=20):
-    """Enough epochs for about ``min_steps`` updates, whatever the budget."""
+def _epochs(n_rows, min_steps, batch_size=32):
+    """Epochs for about ``min_steps`` updates; at least 20 (fewer only in a
+    quick run)."""
+    min_epochs = min(20, min_steps)
     return max(min_epochs, int(np.ceil(min_steps / np.ceil(n_rows / batch_size))))
 
 
-def _linear_probe(network, X_train, y_train, X_test, y_test, seed, cut):
+def _linear_probe(network, X_train, y_train, X_test, y_test, seed, cut, steps):
     model = make_pipeline(
         DeepFeatureTransformer(network, layer=cut),
         StandardScaler(),
@@ -85,12 +93,12 @@ def _linear_probe(network, X_train, y_train, X_test, y_test, seed, cut):
     return model.fit(X_train, y_train).score(X_test, y_test)
 
 
-def _fine_tune(network, X_train, y_train, X_test, y_test, seed, cut, **params):
+def _fine_tune(network, X_train, y_train, X_test, y_test, seed, cut, steps, **params):
     net = FineTunedClassifier(
         network,
         layer=cut,
         early_stopping=False,
-        max_epochs=_epochs(len(y_train)),
+        max_epochs=_epochs(len(y_train), steps),
         random_state=seed,
         verbose=0,
         **params,
@@ -105,48 +113,60 @@ METHODS = {
 }
 
 
-def run(seeds, budgets, source_epochs, n_fashion, cut):
+def run(args, cuts):
     X_mnist, y_mnist = load_mnist_5k(return_X_y=True)
     near = y_mnist < 5
     X_target, y_target = X_mnist[~near], y_mnist[~near]
-    X_fashion, y_fashion = load_fashion_mnist(return_X_y=True)
-    results = {}  # (source, method, budget) -> list of accuracies
+    X_fashion, y_fashion = load_fashion_mnist(
+        return_X_y=True, data_home=args.fashion_dir
+    )
+    results = {}  # (cut, source, method, budget) -> list of accuracies
     seconds = {}
     curves = []
-    for seed in range(seeds):
-        rng = np.random.default_rng(seed)
-        order = rng.permutation(len(y_target))
-        test = order[:1000]
-        pool = order[1000:]
-        fashion_rows = rng.choice(len(y_fashion), n_fashion, replace=False)
+    for seed in range(args.seeds):
+        # Test rows at random, stratified; the labelled rows come from the rest.
+        pool, test = train_test_split(
+            np.arange(len(y_target)),
+            test_size=args.n_test,
+            stratify=y_target,
+            random_state=seed,
+        )
+        fashion_rows = np.random.default_rng(seed).choice(
+            len(y_fashion), min(args.n_fashion, len(y_fashion)), replace=False
+        )
         start = time.perf_counter()
         sources = {
             "MNIST 0-4 (near)": _pretrain(
-                X_mnist[near], y_mnist[near], source_epochs, seed
+                X_mnist[near], y_mnist[near], args.source_epochs, seed
             ),
             "Fashion-MNIST (distant)": _pretrain(
-                X_fashion[fashion_rows], y_fashion[fashion_rows], source_epochs, seed
+                X_fashion[fashion_rows],
+                y_fashion[fashion_rows],
+                args.source_epochs,
+                seed,
             ),
         }
         torch.manual_seed(seed)
         sources["random init (scratch)"] = _network().eval()
-        seconds["pretraining"] = time.perf_counter() - start
-        for budget in budgets:
+        seconds["pretraining"] = (
+            seconds.get("pretraining", 0) + time.perf_counter() - start
+        )
+        for budget in args.budgets:
             train = np.concatenate(
                 [pool[y_target[pool] == k][:budget] for k in range(5, 10)]
             )
             data = (X_target[train], y_target[train], X_target[test], y_target[test])
-            for source, network in sources.items():
-                for method, fit_score in METHODS.items():
-                    start = time.perf_counter()
-                    accuracy = fit_score(network, *data, seed=seed, cut=cut)
-                    key = (source, method, budget)
-                    results.setdefault(key, []).append(accuracy)
-                    seconds[method] = (
-                        seconds.get(method, 0) + time.perf_counter() - start
-                    )
-            print(f"seed {seed}, {budget} labels a class: done", flush=True)
-        layers = ["0.2", "0.6", "0", "3", "4"]
+            for cut, (source, network), (method, fit_score) in itertools.product(
+                cuts, sources.items(), METHODS.items()
+            ):
+                start = time.perf_counter()
+                accuracy = fit_score(
+                    network, *data, seed=seed, cut=CUTS[cut], steps=args.steps
+                )
+                key = (cut, source, method, budget)
+                results.setdefault(key, []).append(accuracy)
+                seconds[method] = seconds.get(method, 0) + time.perf_counter() - start
+            progress(f"seed {seed}, {budget} labels a class: done")
         curve_rows = np.concatenate(
             [pool[y_target[pool] == k][:20] for k in range(5, 10)]
         )
@@ -155,60 +175,84 @@ def run(seeds, budgets, source_epochs, n_fashion, cut):
                 sources["Fashion-MNIST (distant)"],
                 X_target[curve_rows],
                 y_target[curve_rows],
-                layers=layers,
-                cv=5,
+                layers=CURVE_LAYERS,
+                cv=StratifiedKFold(5, shuffle=True, random_state=seed),
             ).feature_scores.mean(axis=1)
         )
-    return results, seconds, layers, np.array(curves)
+    return results, seconds, np.array(curves)
 
 
-def _table(results, budgets):
-    header = "| source | method | " + " | ".join(f"{b} a class" for b in budgets)
-    lines = [header + " |", "| --- | --- |" + " --- |" * len(budgets)]
-    sources = dict.fromkeys(source for source, _, _ in results)
-    for source in sources:
-        for method in METHODS:
-            cells = []
-            for budget in budgets:
-                scores = np.array(results[source, method, budget])
-                cells.append(f"{scores.mean():.3f} ± {scores.std():.3f}")
-            lines.append(f"| {source} | {method} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def _table(results, cut, budgets):
+    rows = []
+    sources = dict.fromkeys(source for _, source, _, _ in results)
+    for source, method in itertools.product(sources, METHODS):
+        cells = []
+        for budget in budgets:
+            scores = np.array(results[cut, source, method, budget])
+            cells.append(f"{scores.mean():.3f} ± {scores.std():.3f}")
+        rows.append((source, method, *cells))
+    return rows
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--budgets", type=int, nargs="+", default=[2, 10, 50, 250])
     parser.add_argument("--source-epochs", type=int, default=10)
     parser.add_argument("--n-fashion", type=int, default=20000)
-    parser.add_argument("--cut", choices=sorted(CUTS), default="hidden")
-    args = parser.parse_args()
-    results, seconds, layers, curves = run(
-        args.seeds, args.budgets, args.source_epochs, args.n_fashion, CUTS[args.cut]
+    parser.add_argument("--n-test", type=int, default=1000)
+    parser.add_argument(
+        "--steps", type=int, default=300, help="updates of each transferred net"
     )
-    print()
-    print(
-        "Target: MNIST digits 5-9 (1,000 test images), accuracy over "
-        f"{args.seeds} seeds; labels per class in the columns; cut at the "
-        f"{args.cut} layer ({CUTS[args.cut]!r})."
+    parser.add_argument(
+        "--cuts", choices=sorted(CUTS), nargs="+", default=["conv", "hidden"]
     )
-    print()
-    print(_table(results, args.budgets))
-    print()
-    print(
-        "Seconds, all runs together: "
-        + ", ".join(f"{name} {value:.0f} s" for name, value in seconds.items())
+    parser.add_argument(
+        "--fashion-dir",
+        default=None,
+        help="folder of the Fashion-MNIST IDX files (default: Debian's)",
     )
-    print()
-    print(
-        "Transferability curve of the Fashion-MNIST network (20 labels a class, "
-        "5-fold CV, logistic regression):"
-    )
-    print()
-    print("| layer | " + " | ".join(layers) + " |")
-    print("| --- |" + " --- |" * len(layers))
-    print("| accuracy | " + " | ".join(f"{v:.3f}" for v in curves.mean(axis=0)) + " |")
+    args = add_arguments(parser).parse_args(argv)
+    if args.quick:
+        args.seeds, args.budgets, args.source_epochs = 1, [2], 1
+        args.n_fashion, args.n_test, args.steps = 200, 100, 2
+
+    with Report(__doc__.split("\n\n")[0], args) as report:
+        results, seconds, curves = run(args, args.cuts)
+        report.write(
+            f"Target: MNIST digits 5-9; {args.n_test} test images drawn at "
+            "random, stratified by label, the labelled images from the others; "
+            f"accuracy, mean ± std over {args.seeds} seeds; labels per class in "
+            "the columns. A LeNet-size CNN (two conv blocks, a hidden layer of "
+            f"100 with batch norm, ten outputs) pretrained {args.source_epochs} "
+            "epochs on each source: MNIST digits 0-4 (near), Fashion-MNIST "
+            f"({args.n_fashion} training images, distant), or random weights. "
+            f"Every transferred net trains about {args.steps} updates (at least "
+            "20 epochs), Adam, batches of 32, no early stopping (nothing to hold "
+            "out with 2 labels a class); fine-tuned: every layer, the body at a "
+            "tenth of the head's learning rate. Settings are fixed; none is "
+            "chosen on the test rows.\n"
+        )
+        for cut in args.cuts:
+            report.write(f"## Cut at the {cut} layer ({CUTS[cut]!r})\n")
+            report.table(
+                ["source", "method", *(f"{b} a class" for b in args.budgets)],
+                _table(results, cut, args.budgets),
+            )
+        report.write(
+            "Seconds, all runs together: "
+            + ", ".join(f"{name} {value:.0f} s" for name, value in seconds.items())
+            + "\n"
+        )
+        report.write(
+            "## Transferability curve of the Fashion-MNIST network\n\n"
+            "20 labels a class, 5-fold stratified cross-validation, logistic "
+            "regression on each layer's features:\n"
+        )
+        report.table(
+            ["layer", *CURVE_LAYERS],
+            [("accuracy", *(f"{v:.3f}" for v in curves.mean(axis=0)))],
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Kernel mean matching at scale: seconds, peak memory and the weighted MMD^2 reached.
 
-The problem is the one of FACTS.md: n_s = n_t = n rows in d = 20 dimensions,
+The problem: n_s = n_t = n rows in d = 20 dimensions,
 an RBF kernel with gamma = 1/d; the source is standard normal, the target is
 shifted along one axis and stretched along another. Each solver runs in a
 fresh process; peak MB is the most memory its arrays held at once. The
@@ -13,18 +13,18 @@ generic QP solver on the same problem (cvxopt, the solver ADAPT uses) while
 it stays affordable, and skada's Frank-Wolfe KMM when skada is installed.
 Ratios are against skada (time) and against the exact optimum (MMD^2).
 
-    pip install -e ".[bench]"  # skada and cvxopt, the solvers compared
+    pip install -e ".[bench]"  # skada and cvxopt, the peers compared (optional)
     python benchmarks/kmm_scaling.py [--sizes 1000 2000 4000 8000 16000 50000]
+        [--output FILE] [--quick]
 """
 
 import argparse
-import datetime
 import multiprocessing
-import sys
 import time
 import tracemalloc
 
 import numpy as np
+from _report import Report, add_arguments, progress
 
 D = 20
 GAMMA = 1.0 / D
@@ -80,19 +80,35 @@ SOLVERS = {
 }
 
 
+# The optional package each peer's solver needs.
+_PEER_MODULES = {"cvxopt QP (exact)": "cvxopt", "skada Frank-Wolfe": "skada"}
+
+
+def _importable(module):
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _available(solver):
+    """Whether a solver's optional package is installed."""
+    return solver not in _PEER_MODULES or _importable(_PEER_MODULES[solver])
+
+
 def _run(name, n):
     """Run one solver in this (fresh) process: weights, seconds, peak MB."""
     Xs, Xt = make_problem(n)
     solver, _ = SOLVERS[name]
-    # Imports are not what is measured: load every solver's modules first.
-    for module in (
-        "sktransfer.reweight",
-        "sklearn.metrics.pairwise",
-        "cvxopt",
-        "skada",
-    ):
-        if _available(module):
-            __import__(module)
+    # Imports are not what is measured: load every available solver's
+    # modules first.
+    import sklearn.metrics.pairwise  # noqa: F401
+
+    import sktransfer.reweight  # noqa: F401
+
+    for module in _PEER_MODULES.values():
+        _importable(module)
     # tracemalloc sees numpy's arrays (not BLAS scratch space): the peak of
     # what the solver allocates, whatever the imports left resident.
     tracemalloc.start()
@@ -104,61 +120,70 @@ def _run(name, n):
     return weights, seconds, peak
 
 
-_MODULES = {"cvxopt QP (exact)": "cvxopt", "skada Frank-Wolfe": "skada"}
-
-
-def _importable(module):
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
-def _available(name):
-    """Whether a solver's optional package is installed."""
-    return name not in _MODULES or _importable(_MODULES[name])
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[1000, 2000, 4000, 8000, 16000, 50000]
     )
-    args = parser.parse_args(argv)
+    args = add_arguments(parser).parse_args(argv)
+    if args.quick:
+        args.sizes = [300]
     from sktransfer.metrics import mmd2
 
-    print(f"# {__doc__.splitlines()[0]}\n")
-    print(f"command: python {' '.join(sys.argv)}  ")
-    print(f"date: {datetime.date.today()}, d={D}, gamma=1/d\n")
-    print(
-        "| n_s = n_t | solver | seconds | peak MB | weighted MMD^2 | MMD^2 / exact "
-        "| time / skada |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    context = multiprocessing.get_context("spawn")
-    for n in args.sizes:
-        Xs, Xt = make_problem(n)
-        results = {}
-        for name, (_, max_n) in SOLVERS.items():
-            if n > max_n or not _available(name):
-                continue
-            with context.Pool(1) as pool:
-                weights, seconds, peak = pool.apply(_run, (name, n))
-            value = mmd2(Xs, Xt, sample_weight=weights, normalize=False, gamma=GAMMA)
-            results[name] = (seconds, peak, value)
-        unweighted = mmd2(Xs, Xt, gamma=GAMMA)
-        exact = [results[k][2] for k in results if "exact" in k]
-        skada_seconds = results.get("skada Frank-Wolfe", (None,))[0]
-        print(f"| {n} | unweighted | | | {unweighted:.3g} | | |")
-        for name, (seconds, peak, value) in results.items():
-            vs_exact = f"{value / min(exact):.2f}" if exact else ""
-            vs_skada = f"{seconds / skada_seconds:.3f}" if skada_seconds else ""
-            print(
-                f"| {n} | {name} | {seconds:.2f} | {peak:.0f} | {value:.3g} "
-                f"| {vs_exact} | {vs_skada} |",
-                flush=True,
+    with Report(__doc__.splitlines()[0], args) as report:
+        missing = [name for name in SOLVERS if not _available(name)]
+        report.write(
+            f"d = {D}, gamma = 1/d; each solver in a fresh process. "
+            + (
+                f"Not installed, so not compared: {', '.join(missing)}.\n"
+                if missing
+                else "Every solver installed.\n"
             )
+        )
+        rows = []
+        context = multiprocessing.get_context("spawn")
+        for n in args.sizes:
+            Xs, Xt = make_problem(n)
+            results = {}
+            for name, (_, max_n) in SOLVERS.items():
+                if n > max_n or name in missing:
+                    continue
+                with context.Pool(1) as pool:
+                    weights, seconds, peak = pool.apply(_run, (name, n))
+                value = mmd2(
+                    Xs, Xt, sample_weight=weights, normalize=False, gamma=GAMMA
+                )
+                results[name] = (seconds, peak, value)
+                progress(f"n = {n}, {name}: {seconds:.2f} s")
+            exact = [results[k][2] for k in results if "exact" in k]
+            skada_seconds = results.get("skada Frank-Wolfe", (None,))[0]
+            rows.append(
+                (n, "unweighted", "", "", f"{mmd2(Xs, Xt, gamma=GAMMA):.3g}", "", "")
+            )
+            for name, (seconds, peak, value) in results.items():
+                rows.append(
+                    (
+                        n,
+                        name,
+                        f"{seconds:.2f}",
+                        f"{peak:.0f}",
+                        f"{value:.3g}",
+                        f"{value / min(exact):.2f}" if exact else "",
+                        f"{seconds / skada_seconds:.3f}" if skada_seconds else "",
+                    )
+                )
+        report.table(
+            [
+                "n_s = n_t",
+                "solver",
+                "seconds",
+                "peak MB",
+                "weighted MMD^2",
+                "MMD^2 / exact",
+                "time / skada",
+            ],
+            rows,
+        )
 
 
 if __name__ == "__main__":

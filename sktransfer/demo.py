@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -185,8 +185,9 @@ def adaptation_table(
 ):
     """Source-only, SA, CORAL, DANN and train-on-target on one digit pair.
 
-    Half of the target rows, unlabeled, join the source rows for adaptation;
-    the other half, never seen in training, is the test set of every row.
+    Half of the target rows (drawn at random, stratified by label),
+    unlabeled, join the source rows for adaptation; the other half, never
+    seen in training, is the test set of every row.
     Every network is the same :class:`~sktransfer.DANNClassifier` (small CNN,
     Adam, ``max_epochs``, batches of 64): trained on source rows only, with
     the domain loss, or on the labelled target half. SA and CORAL align the
@@ -204,9 +205,14 @@ def adaptation_table(
         source, target, n_source=n_source, n_target=n_target, random_state=random_state
     )
     X, y, sd = data.X, data.y, data.sample_domain
-    rng = np.random.RandomState(random_state)
-    target_rows = rng.permutation(np.flatnonzero(sd < 0))
-    test, adapt = np.array_split(target_rows, 2)
+    target_rows = np.flatnonzero(sd < 0)
+    # Stratified, so that every class is in both halves in its share.
+    adapt, test = train_test_split(
+        target_rows,
+        test_size=0.5,
+        stratify=y[target_rows],
+        random_state=random_state,
+    )
     fit_rows = np.r_[np.flatnonzero(sd > 0), adapt]
     source = sd > 0
     net = {

@@ -3,6 +3,7 @@ import sys
 
 import numpy as np
 import pytest
+from _idx import write_idx
 from scipy.special import logit
 from sklearn import datasets as skdatasets
 from sklearn.decomposition import PCA
@@ -538,20 +539,12 @@ def test_penguins_rejects_bad_arguments(params, message):
         load_penguins_islands(**params)
 
 
-def _write_idx(path, array):
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(n).to_bytes(4, "big") for n in array.shape
-    )
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.astype(np.uint8).tobytes())
-
-
 def test_load_fashion_mnist_reads_idx_files(tmp_path):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(6, 28, 28))
     labels = np.arange(6)
-    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images)
-    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", labels)
     data = load_fashion_mnist("test", data_home=tmp_path)
     assert data.X.shape == (6, 1, 28, 28)
     assert data.X.dtype == np.float32
@@ -563,6 +556,6 @@ def test_load_fashion_mnist_reads_idx_files(tmp_path):
     (tmp_path / "bad").mkdir()
     with gzip.open(tmp_path / "bad" / "t10k-images-idx3-ubyte.gz", "wb") as f:
         f.write(b"not an idx file")
-    _write_idx(tmp_path / "bad" / "t10k-labels-idx1-ubyte.gz", labels)
+    write_idx(tmp_path / "bad" / "t10k-labels-idx1-ubyte.gz", labels)
     with pytest.raises(ValueError, match="not an IDX file"):
         load_fashion_mnist("test", data_home=tmp_path / "bad")

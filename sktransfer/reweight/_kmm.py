@@ -20,8 +20,9 @@ from ._base import BaseWeighter
 
 __all__ = ["KMMReweighter"]
 
-# n_components="auto": the exact kernel up to this many source rows (measured
-# faster there, benchmarks/kmm_scaling.py), else a Nystroem kernel this rank.
+# n_components="auto": the exact kernel up to this many source rows, where its
+# Gram matrix stays within 64 MB and it costs about what the approximation
+# does (benchmarks/results/kmm_scaling.md), else a Nystroem kernel this rank.
 _AUTO_EXACT_ROWS = 4000
 _AUTO_COMPONENTS = 1000
 
@@ -148,9 +149,9 @@ class KMMReweighter(BaseWeighter):
     ``n_s x m`` floats, never ``n x n``; the diagonal of the residual kernel
     is kept, so that the solver cannot pile weight on the directions the
     approximation misses. The usual kernel widths have a fast-decaying
-    spectrum and a thousand components lose little: at ``n = 8,000`` the
-    weighted MMD^2 reached is within 20% of the exact optimum, at a third of
-    the time (``benchmarks/kmm_scaling.py``).
+    spectrum, so a thousand components lose little of the objective; the
+    approximation's cost and the optimum it reaches against the exact
+    kernel's are measured by ``benchmarks/kmm_scaling.py``.
 
     **New rows.** KMM weighs only the source rows it was fitted on
     (``weights_``); it defines no weight for other rows and has no
@@ -175,9 +176,10 @@ class KMMReweighter(BaseWeighter):
 
     n_components : "auto", int or None, default="auto"
         Rank of the Nystroem approximation of the kernel; None for the exact
-        kernel. ``"auto"``: the exact kernel up to 4,000 source rows (a Gram
-        matrix of 64 MB, the faster choice there), else 1,000 components. An
-        int at least the number of rows also means the exact kernel.
+        kernel. ``"auto"``: the exact kernel, and so the exact optimum, up to
+        4,000 source rows (a Gram matrix of at most 64 MB), else 1,000
+        components. An int at least the number of rows also means the exact
+        kernel.
 
     tol : float, default=1e-6
         Convergence tolerance, relative to the unweighted objective.
