@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.linalg import sqrtm
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
@@ -28,28 +29,77 @@ def test_coral_gives_the_source_the_target_covariance(pair):
     np.testing.assert_array_equal(Xa[sd < 0], X[sd < 0])
 
 
+def _coral_map(source, target, reg):
+    """``C_s^{-1/2} C_t^{1/2}`` from the sample covariances, by ``sqrtm``."""
+    identity = np.eye(source.shape[1])
+    C_source = np.cov(source, rowvar=False) + reg * identity
+    C_target = np.cov(target, rowvar=False) + reg * identity
+    return np.linalg.inv(sqrtm(C_source)) @ sqrtm(C_target)
+
+
+@pytest.mark.parametrize("reg", [0.0, 1.0])
+def test_coral_whitens_with_the_source_and_recolours_with_the_target(pair, reg):
+    X, sd = pair
+    source, target = X[sd > 0], X[sd < 0]
+    Xa = CORAL(reg=reg).fit_transform(X, sample_domain=sd)
+    expected = (source - source.mean(0)) @ _coral_map(source, target, reg)
+    np.testing.assert_allclose(Xa[sd > 0], expected + target.mean(0), atol=1e-9)
+    np.testing.assert_array_equal(Xa[sd < 0], target)
+
+
 def test_coral_pooled_keeps_the_offset_between_domains(pair):
     X, sd = pair
+    source, target = X[sd > 0], X[sd < 0]
     coral = CORAL(reg=0.0, center="pooled").fit(X, sample_domain=sd)
     Xa = coral.transform(X, sample_domain=sd)
+    # The same map (covariances about each domain's own mean), applied about
+    # the mean of both domains.
     mean = X.mean(0)
-    np.testing.assert_allclose(
-        Xa[sd > 0].mean(0), (X[sd > 0].mean(0) - mean) @ coral.coral_map_ + mean
-    )
-    np.testing.assert_allclose(np.cov(Xa[sd > 0].T), np.cov(X[sd < 0].T), atol=1e-8)
+    expected = (source - mean) @ _coral_map(source, target, 0.0) + mean
+    np.testing.assert_allclose(Xa[sd > 0], expected, atol=1e-9)
+    np.testing.assert_allclose(np.cov(Xa[sd > 0].T), np.cov(target.T), atol=1e-8)
+    # The offset between the domains stays: the source mean is not moved
+    # onto the target's.
+    assert np.abs(Xa[sd > 0].mean(0) - target.mean(0)).max() > 0.5
 
 
-def test_subspace_alignment_follows_its_definition(pair):
+def _principal_directions(rows, n_components):
+    """Top right singular vectors of the rows about their own mean, as columns."""
+    _, _, Vt = np.linalg.svd(rows - rows.mean(0), full_matrices=False)
+    return Vt[:n_components].T
+
+
+@pytest.mark.parametrize("center", ["domain", "pooled"])
+def test_subspace_alignment_follows_its_definition(pair, center):
     X, sd = pair
-    sa = SubspaceAlignment(n_components=2).fit(X, sample_domain=sd)
-    Ps, Pt = sa.components_source_.T, sa.components_target_.T
-    np.testing.assert_allclose(sa.alignment_, Ps.T @ Pt)
-    Xa = sa.transform(X, sample_domain=sd)
     source, target = X[sd > 0], X[sd < 0]
-    np.testing.assert_allclose(Xa[sd > 0], (source - source.mean(0)) @ Ps @ Ps.T @ Pt)
-    np.testing.assert_allclose(Xa[sd < 0], (target - target.mean(0)) @ Pt)
+    sa = SubspaceAlignment(n_components=2, center=center).fit(X, sample_domain=sd)
+    # Each domain's directions come from its own rows only (about its own
+    # mean, whatever the centring the maps use).
+    Ps = _principal_directions(source, 2)
+    Pt = _principal_directions(target, 2)
+    # The two planes differ, so a target basis drawn from the source rows
+    # cannot pass.
+    assert np.linalg.norm(Ps @ Ps.T - Pt @ Pt.T) > 0.5
+    if center == "domain":
+        source_mean, target_mean = source.mean(0), target.mean(0)
+    else:
+        source_mean = target_mean = X.mean(0)
+    Xa = sa.transform(X, sample_domain=sd)
+    # A principal direction has no sign, nor has each output column: take
+    # the sign of each column of Pt from the output, and nothing else.
+    Pt = Pt * np.sign(np.sum(Xa[sd < 0] * ((target - target_mean) @ Pt), axis=0))
+    np.testing.assert_allclose(Xa[sd < 0], (target - target_mean) @ Pt, atol=1e-9)
+    np.testing.assert_allclose(
+        Xa[sd > 0], (source - source_mean) @ Ps @ Ps.T @ Pt, atol=1e-9
+    )
     # Rows are target rows unless told otherwise.
-    np.testing.assert_allclose(sa.transform(X[sd > 0]), (source - target.mean(0)) @ Pt)
+    np.testing.assert_allclose(
+        sa.transform(source), (source - target_mean) @ Pt, atol=1e-9
+    )
+    # The fitted bases span the same planes (projectors carry no sign).
+    for components, P in ((sa.components_source_, Ps), (sa.components_target_, Pt)):
+        np.testing.assert_allclose(components.T @ components, P @ P.T, atol=1e-9)
 
 
 @pytest.mark.parametrize("transformer", [CORAL(), SubspaceAlignment(2)])
@@ -83,6 +133,12 @@ def test_target_labels_never_influence_the_fit(pair, transformer):
 
 
 def _target_accuracy(X, y, sd, *steps):
+    """Accuracy on the target rows, whose labels the fit never reads.
+
+    The alignment learns from their features (unsupervised adaptation works on
+    the rows it must label); ``sample_domain`` keeps their labels out of every
+    fit, the classifier's included.
+    """
     pipe = make_da_pipeline(
         *steps, SourceOnlyClassifier(LogisticRegression(max_iter=1000))
     )

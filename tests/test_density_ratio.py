@@ -9,6 +9,7 @@ from scipy.stats import spearmanr
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -52,11 +53,21 @@ def digits_5d():
 
 @pytest.fixture(scope="module")
 def small(breast_cancer):
-    """60 source and 60 target rows of the breast-cancer task, for the fast tests."""
+    """60 source and 60 target rows of the breast-cancer task, for the fast tests.
+
+    Drawn at random from each domain, stratified by label.
+    """
     X, y, sample_domain, _ = breast_cancer
-    rows = np.r_[
-        np.flatnonzero(sample_domain > 0)[:60], np.flatnonzero(sample_domain < 0)[:60]
-    ]
+    rows = []
+    for domain_rows in (
+        np.flatnonzero(sample_domain > 0),
+        np.flatnonzero(sample_domain < 0),
+    ):
+        drawn, _ = train_test_split(
+            domain_rows, train_size=60, stratify=y[domain_rows], random_state=0
+        )
+        rows.append(drawn)
+    rows = np.concatenate(rows)
     return X[rows], y[rows], sample_domain[rows]
 
 
@@ -166,8 +177,9 @@ def test_kliep_meets_its_constraint_at_the_constrained_optimum(small):
     # The penalised problem solved by L-BFGS-B reaches the optimum of the
     # constrained problem of the paper, solved here directly by SLSQP.
     Z_source, Z_target = X[sample_domain > 0], X[sample_domain < 0]
-    Phi_target = _rbf_design(Z_target, Z_target[:8], 0.02)
-    mean_phi_source = _rbf_design(Z_source, Z_target[:8], 0.02).mean(axis=0)
+    centers = Z_target[np.random.RandomState(0).choice(len(Z_target), 8, replace=False)]
+    Phi_target = _rbf_design(Z_target, centers, 0.02)
+    mean_phi_source = _rbf_design(Z_source, centers, 0.02).mean(axis=0)
     coef = _kliep_coef(Phi_target, mean_phi_source)
     assert_allclose(mean_phi_source @ coef, 1.0, rtol=1e-12)
     direct = minimize(

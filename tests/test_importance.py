@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
@@ -47,6 +47,8 @@ def test_weighting_gains_target_accuracy_under_biased_selection(weighter):
         plain = SourceOnlyClassifier(_MISSPECIFIED).fit(X, y, sample_domain=sd)
         weighted = ImportanceWeightedClassifier(_MISSPECIFIED, weighter)
         weighted.fit(X, y, sample_domain=sd)
+        # Scored on the target rows: the weighter reads their features, no fit
+        # reads their labels (sample_domain marks them).
         gains.append(
             weighted.score(X[target], y[target]) - plain.score(X[target], y[target])
         )
@@ -116,6 +118,11 @@ def test_estimator_without_sample_weight_is_refused(digits):
 
 def test_grid_search_tunes_weighter_and_estimator_in_a_pipeline(digits):
     X, y, sd = digits
+    # The target labels are hidden from the search as well as from the fits:
+    # each validation fold is scored on its source rows only (score skips the
+    # -1 rows), so the target accuracy below is measured on labels that
+    # neither model selection nor training read.
+    y_unlabeled = np.where(sd < 0, -1, y)
     pipe = make_da_pipeline(
         StandardScaler(),
         ImportanceWeightedClassifier(
@@ -127,7 +134,10 @@ def test_grid_search_tunes_weighter_and_estimator_in_a_pipeline(digits):
         "importanceweightedclassifier__weighter__method": ["classifier", "kde"],
         "importanceweightedclassifier__flatten": [0.5, 1.0],
     }
-    search = GridSearchCV(pipe, grid, cv=3).fit(X, y, sample_domain=sd)
+    # Folds drawn at random, each with its share of every class and of the
+    # (unlabeled) target rows: the rows are stored source first.
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    search = GridSearchCV(pipe, grid, cv=folds).fit(X, y_unlabeled, sample_domain=sd)
     assert set(search.best_params_) == set(grid)
     assert len(search.cv_results_["params"]) == 8
     step = search.best_estimator_.named_steps["importanceweightedclassifier"]

@@ -11,7 +11,7 @@ import pytest
 import sklearn
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.preprocessing import StandardScaler
 
 from sktransfer import (
@@ -64,6 +64,12 @@ def _routing_stays_off():
 
 
 def _target_accuracy(pipe, X, y, sd):
+    """Accuracy on the target rows, whose labels no fit here reads.
+
+    The unsupervised step sees their features (unlabeled adaptation works on
+    the very rows it must label); their labels reach no fit, because
+    ``sample_domain`` or a ``-1`` in ``y`` marks them.
+    """
     target = sd < 0
     return pipe.score(X[target], y[target])
 
@@ -117,7 +123,10 @@ def test_predict_time_sample_domain_with_routing(shifted):
         as_source = pipe.predict(X[source], sample_domain=sd[source])
         baseline = make_da_pipeline(SourceOnlyClassifier()).fit(X, y, sample_domain=sd)
         np.testing.assert_array_equal(as_source, baseline.predict(X[source]))
-        assert pipe.score(X, y, sample_domain=sd) > 0.8
+        # Scored on the target rows, whose labels the fit never read
+        # (sample_domain marks them), not on the source rows it trained on.
+        target = sd < 0
+        assert pipe.score(X[target], y[target], sample_domain=sd[target]) > 0.8
 
 
 def test_no_step_accepts_sample_domain(shifted):
@@ -127,15 +136,17 @@ def test_no_step_accepts_sample_domain(shifted):
         pipe.fit(X, y, sample_domain=sd)
 
 
-def _target_folds(sd, n_splits=5):
+def _target_folds(sd, y, n_splits=5):
     """Train on every source row and most target rows, test on held-out target rows.
 
-    The target rows of the training side keep their labels in ``y`` but are
-    marked by ``sample_domain``, so an unsupervised step never reads them.
+    The held-out folds are drawn at random from the target rows, stratified by
+    label. The target rows of the training side keep their labels in ``y``
+    but are marked by ``sample_domain``, so no fit reads them.
     """
     target = np.flatnonzero(sd < 0)
-    for test in np.array_split(np.random.RandomState(0).permutation(target), n_splits):
-        yield np.setdiff1d(np.arange(sd.shape[0]), test), test
+    folds = StratifiedKFold(n_splits, shuffle=True, random_state=0)
+    for _, test in folds.split(target, y[target]):
+        yield np.setdiff1d(np.arange(sd.shape[0]), target[test]), target[test]
 
 
 @pytest.mark.parametrize("routing", [False, True])
@@ -147,7 +158,7 @@ def test_cross_val_score(shifted, routing):
                 make_da_pipeline(*steps),
                 X,
                 y,
-                cv=list(_target_folds(sd)),
+                cv=list(_target_folds(sd, y)),
                 params={"sample_domain": sd},
             )
             for steps in [
@@ -169,7 +180,7 @@ def test_grid_search_picks_the_adaptation(shifted, routing):
                 "meanshift__strength": [0.0, 1.0],
                 "sourceonlyclassifier__estimator__C": [0.1, 1.0],
             },
-            cv=list(_target_folds(sd, 3)),
+            cv=list(_target_folds(sd, y, 3)),
         ).fit(X, y, sample_domain=sd)
     assert search.best_params_["meanshift__strength"] == 1.0
     assert search.best_estimator_.named_steps["meanshift"].shift_.any()

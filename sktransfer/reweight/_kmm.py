@@ -27,6 +27,23 @@ _AUTO_EXACT_ROWS = 4000
 _AUTO_COMPONENTS = 1000
 
 
+def _project_box_sum(beta, upper, total):
+    """The point of ``{0 <= b <= upper, sum(b) = total}`` nearest to ``beta``.
+
+    It is ``clip(beta + t, 0, upper)`` for the shift ``t`` whose sum is
+    ``total``, found by a root search: the sum grows with ``t``, from 0
+    below ``-max(beta)`` to ``n * upper`` above ``upper - min(beta)``.
+    """
+    low, high = -beta.max(), upper - beta.min()
+    shift = brentq(
+        lambda t: np.clip(beta + t, 0.0, upper).sum() - total,
+        low,
+        high,
+        xtol=1e-14 * max(1.0, upper),
+    )
+    return np.clip(beta + shift, 0.0, upper)
+
+
 class _ExactObjective:
     """Half the weighted MMD^2, ``0.5 * ||mean_w phi(xs) - mean phi(xt)||^2``.
 
@@ -365,9 +382,10 @@ class KMMReweighter(BaseWeighter):
                 *sorted([0.0, sign * step]),
                 xtol=self.tol,
             )
-            beta = solve(multiplier)
-            # The root search stops within xtol of the multiplier; a final
-            # rescale lands the sum exactly inside the constraint.
-            beta = np.clip(beta * bound / beta.sum(), 0.0, self.B)
+            # The root search stops within xtol of the multiplier; the
+            # nearest point of the box with the bound's sum lands the weights
+            # exactly on it (a rescale and clip at B would not: clipping
+            # takes back what the rescale added).
+            beta = _project_box_sum(solve(multiplier), self.B, bound)
         self.n_iter_ = state["n_iter"]
         return beta, objective(beta)[0]
