@@ -24,8 +24,12 @@ _INSTANCES = {
     "DANNClassifier": [
         sktransfer.DANNClassifier(max_epochs=2, random_state=0, verbose=0)
     ],
+    # This net, the distilled student and the fine-tuned nets learn fast
+    # enough (a higher lr, a few more epochs) for check_classifiers_train
+    # (training accuracy above 0.83) and check_regressors_train (R^2 above
+    # 0.5); measured: accuracy 0.92-0.98, R^2 0.74-0.81.
     "DANNRegressor": [
-        sktransfer.DANNRegressor(max_epochs=2, random_state=0, verbose=0)
+        sktransfer.DANNRegressor(lr=0.01, max_epochs=4, random_state=0, verbose=0)
     ],
     "DomainConfusionClassifier": [
         sktransfer.DomainConfusionClassifier(
@@ -34,19 +38,19 @@ _INSTANCES = {
     ],
     "DistilledClassifier": [
         sktransfer.DistilledClassifier(
-            LogisticRegression(), max_epochs=2, random_state=0, verbose=0
+            LogisticRegression(), lr=0.02, max_epochs=2, random_state=0, verbose=0
         )
     ],
     # A parameter-free body takes rows of any width.
     "DeepFeatureTransformer": [sktransfer.DeepFeatureTransformer(nn.Tanh())],
     "FineTunedClassifier": [
         sktransfer.FineTunedClassifier(
-            nn.Tanh(), max_epochs=2, random_state=0, verbose=0
+            nn.Tanh(), lr=0.05, max_epochs=2, random_state=0, verbose=0
         )
     ],
     "FineTunedRegressor": [
         sktransfer.FineTunedRegressor(
-            nn.Tanh(), max_epochs=2, random_state=0, verbose=0
+            nn.Tanh(), lr=0.05, max_epochs=10, random_state=0, verbose=0
         )
     ],
     "KMMReweighter": [sktransfer.KMMReweighter(n_components=None)],
@@ -82,8 +86,6 @@ _SKORCH = {
     "check_n_features_in_after_fitting": "calls skorch's partial_fit, see above",
     "check_fit_score_takes_y": "calls skorch's partial_fit, see above",
 }
-# Two epochs of a small network do not reach the accuracy these checks ask for.
-_SHORT_TRAINING = "two epochs of a small network do not reach the score asked for"
 _EXPECTED_FAILED = {
     "DANNClassifier": {**_SKORCH, "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
     "DomainConfusionClassifier": {
@@ -93,18 +95,13 @@ _EXPECTED_FAILED = {
     "DistilledClassifier": {
         **_SKORCH,
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
-        "check_classifiers_train": _SHORT_TRAINING,
     },
-    "DANNRegressor": {
-        **_SKORCH,
-        "check_regressors_train": _SHORT_TRAINING,
-    },
+    "DANNRegressor": _SKORCH,
     "FineTunedClassifier": {
         **_SKORCH,
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
-        "check_classifiers_train": _SHORT_TRAINING,
     },
-    "FineTunedRegressor": {**_SKORCH, "check_regressors_train": _SHORT_TRAINING},
+    "FineTunedRegressor": _SKORCH,
     "SourceOnlyClassifier": {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
     "ImportanceWeightedClassifier": {
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED

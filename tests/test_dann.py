@@ -1,13 +1,17 @@
 """DANN: gradient reversal, the adaptation factor, and a real shift closed."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
+from sklearn.model_selection import train_test_split
 from torch import nn
 
-from sktransfer.datasets import make_biased_selection, make_digits_shift
+from sktransfer.datasets import make_digits_shift
 from sktransfer.deep import DANNClassifier, DANNModule, DANNRegressor, gradient_reversal
-from sktransfer.deep._modules import lambda_schedule
+from sktransfer.deep._modules import MLPFeatures, lambda_schedule
+from sktransfer.exceptions import NoTargetDomainWarning
 
 
 @pytest.mark.parametrize("coefficient", [0.0, 0.5, 2.0])
@@ -81,21 +85,161 @@ def test_history_records_the_losses_and_domain_accuracy(digits_pair):
     np.testing.assert_array_equal(net.classes_, np.arange(10))
 
 
+def _statistics_at_each_batch_norm(extractor, X):
+    """AdaBN's statistics of rows X, computed apart from torch's batch norm.
+
+    Per batch-norm layer, the mean and the unbiased variance (what torch's
+    ``running_var`` holds) of its input over every row, and per channel over
+    the image positions too, the layers below normalising with X's own
+    statistics. In float64.
+    """
+    x = torch.as_tensor(X, dtype=torch.float64)
+    statistics = []
+    with torch.no_grad():
+        for layer in copy.deepcopy(extractor).double():
+            if not isinstance(layer, nn.modules.batchnorm._BatchNorm):
+                x = layer(x)
+                continue
+            dims = [0, *range(2, x.dim())]
+            n = x.numel() // x.shape[1]
+            mean, var = x.mean(dims), x.var(dims, unbiased=False)
+            statistics.append((mean, var * n / (n - 1)))
+            shape = [1, -1] + [1] * (x.dim() - 2)
+            x = (x - mean.view(shape)) / torch.sqrt(var.view(shape) + layer.eps)
+            x = x * layer.weight.view(shape) + layer.bias.view(shape)
+    return statistics
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "rtol"),
+    [
+        # The 150 target rows in one pass: the statistics up to float32.
+        (256, 1e-4),
+        # Three passes of 50 rows: torch's cumulative average of per-pass
+        # means and variances, measured within 0.5% of the one-pass values;
+        # the source's differ from the target's by 30% and more.
+        (64, 0.02),
+    ],
+)
+def test_adabn_running_statistics_are_those_of_the_target_rows(
+    digits_pair, batch_size, rtol
+):
+    X, y, sd = digits_pair
+    rows = np.r_[np.flatnonzero(sd > 0)[:150], np.flatnonzero(sd < 0)[:150]]
+    X, y, sd = X[rows], y[rows], sd[rows]
+    net = DANNClassifier(
+        max_epochs=1, batch_size=batch_size, random_state=0, verbose=0
+    ).fit(X, y, sample_domain=sd)
+    extractor = net.module_.feature_extractor
+    norms = [m for m in extractor if isinstance(m, nn.BatchNorm2d)]
+    target = _statistics_at_each_batch_norm(extractor, X[sd < 0])
+    source = _statistics_at_each_batch_norm(extractor, X[sd > 0])
+    assert len(norms) == len(target) == 2
+    for norm, (mean, var), (source_mean, source_var) in zip(
+        norms, target, source, strict=True
+    ):
+        running = {"mean": norm.running_mean.double(), "var": norm.running_var.double()}
+        for key, expected, other in [
+            ("mean", mean, source_mean),
+            ("var", var, source_var),
+        ]:
+            # Means near zero: the tolerance is relative to the largest one.
+            atol = rtol * expected.abs().max().item()
+            torch.testing.assert_close(running[key], expected, rtol=rtol, atol=atol)
+            # The source rows' statistics lie far outside that tolerance.
+            assert not torch.allclose(other, expected, rtol=10 * rtol, atol=10 * atol)
+
+
+def test_adabn_re_estimates_batch_norm_in_the_heads_without_dropout():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4)).astype(np.float32)
+    sd = np.where(np.arange(200) < 100, 1, -1)
+    X[sd < 0] = 2.0 * X[sd < 0] + 3.0
+    y = (X[:, 0] > 0).astype(int)
+    head = nn.Sequential(
+        nn.Linear(100, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 2)
+    )
+    net = DANNClassifier(
+        module__feature_extractor=MLPFeatures(4, dropout=0.5),
+        module__label_predictor=head,
+        max_epochs=3,
+        batch_size=256,  # one pass over the 100 target rows
+        random_state=0,
+        verbose=0,
+    ).fit(X, y, sample_domain=sd)
+    # What the head's batch norm sees: the target rows through the adapted
+    # feature extractor (its own batch norms on the target's statistics, its
+    # dropout off), then the head's first layer.
+    extractor = copy.deepcopy(net.module_.feature_extractor).eval()
+    for module in extractor.modules():
+        if isinstance(module, nn.BatchNorm1d):
+            module.train()
+    with torch.no_grad():
+        hidden = net.module_.label_predictor[0](extractor(torch.as_tensor(X[sd < 0])))
+    norm = net.module_.label_predictor[1]
+    assert norm.num_batches_tracked.item() == 1
+    torch.testing.assert_close(norm.running_mean, hidden.mean(0), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(norm.running_var, hidden.var(0), rtol=1e-4, atol=1e-5)
+
+
+class _LinearBatchNorm(nn.Sequential):
+    def __init__(self, n_features, width):
+        super().__init__(nn.Linear(n_features, width), nn.BatchNorm1d(width))
+        self.n_outputs = width
+
+
+def test_in_training_each_domain_is_normalised_with_its_own_batch_statistics():
+    torch.manual_seed(0)
+    module = DANNModule(
+        (3,), 2, feature_extractor=_LinearBatchNorm(3, 5), split_domains=True
+    )
+    linear, norm = module.feature_extractor
+    with torch.no_grad():
+        norm.weight.uniform_(0.5, 2.0)
+        norm.bias.normal_()
+    domain = torch.tensor([0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1], dtype=torch.float32)
+    # The target rows are shifted and stretched: one shared normalisation
+    # would leave each domain far from zero mean and unit variance.
+    X = torch.randn(12, 3) * (1 + 3 * domain[:, None]) + 5 * domain[:, None]
+    module.train()
+    features = module.features(X, domain)
+    with torch.no_grad():
+        z = X.double() @ linear.weight.double().T + linear.bias.double()
+        expected = torch.empty_like(z)
+        for rows in (domain == 0, domain == 1):
+            mean, var = z[rows].mean(0), z[rows].var(0, unbiased=False)
+            expected[rows] = (z[rows] - mean) / torch.sqrt(var + norm.eps)
+        expected = expected * norm.weight.double() + norm.bias.double()
+    torch.testing.assert_close(features.double(), expected, rtol=1e-4, atol=1e-5)
+
+
 def test_dann_beats_the_same_network_trained_source_only():
     gains = []
     for seed in range(3):
         data = make_digits_shift(
-            "mnist", "mnist_m", n_source=800, n_target=800, random_state=seed
+            "mnist", "mnist_m", n_source=800, n_target=1400, random_state=seed
         )
         X, y, sd = data.X, data.y, data.sample_domain
-        target = sd < 0
-        scores = []
-        for lambda_max in (0.0, 1.0):
-            torch.manual_seed(seed)
-            net = DANNClassifier(max_epochs=6, lambda_max=lambda_max, verbose=0)
-            scores.append(net.fit(X, y, sample_domain=sd).score(X[target], y[target]))
-        gains.append(scores[1] - scores[0])
-    assert np.mean(gains) > 0.01
+        # Scored on target rows the fit never saw, unlabeled ones included.
+        target = np.flatnonzero(sd < 0)
+        fit_target, test = train_test_split(
+            target, train_size=800, stratify=y[target], random_state=seed
+        )
+        fit = np.r_[np.flatnonzero(sd > 0), fit_target]
+        torch.manual_seed(seed)
+        dann = DANNClassifier(max_epochs=6, verbose=0)
+        dann.fit(X[fit], y[fit], sample_domain=sd[fit])
+        source = sd > 0
+        torch.manual_seed(seed)
+        with pytest.warns(NoTargetDomainWarning):
+            source_only = DANNClassifier(max_epochs=6, verbose=0).fit(
+                X[source], y[source], sample_domain=sd[source]
+            )
+        gains.append(dann.score(X[test], y[test]) - source_only.score(X[test], y[test]))
+    # Measured on the 600 held-out target rows: +0.051 on average (0.62
+    # against 0.57). With adapt_batchnorm doing nothing, +0.005; with
+    # lambda_max=0 (per-domain batch norm and AdaBN alone), +0.008.
+    assert np.mean(gains) > 0.03, gains
 
 
 def test_string_labels_and_a_validation_split(digits_pair):
@@ -110,17 +254,45 @@ def test_string_labels_and_a_validation_split(digits_pair):
     assert np.isfinite(net.history[-1, "valid_loss"])
 
 
-def test_regressor_on_a_tabular_shift():
-    data = make_biased_selection("diabetes", bias=2.0, random_state=0)
-    X = (data.X - data.X.mean(0)) / data.X.std(0)
-    y = (data.y - data.y.mean()) / data.y.std()
-    torch.manual_seed(0)
-    reg = DANNRegressor(max_epochs=20, verbose=0).fit(
-        X, y, sample_domain=data.sample_domain
-    )
-    target = data.sample_domain < 0
-    assert reg.predict(X).shape == (len(X),)
-    assert reg.score(X[target], y[target]) > 0.2
+def _nuisance_shift(n_source, n_target, seed):
+    """y = sin(2 x_0); four nuisance features, three times wider in the target.
+
+    A covariate shift that per-domain standardisation does not undo: a unit
+    mixing x_0 with the nuisance features is mostly x_0 in the source and
+    mostly nuisance in the target, unless the features learn to ignore them.
+    """
+    rng = np.random.RandomState(seed)
+    X, y = [], []
+    for n, nuisance in ((n_source, 0.3), (n_target, 1.0)):
+        x0 = rng.normal(size=(n, 1))
+        X.append(np.hstack([x0, rng.normal(scale=nuisance, size=(n, 4))]))
+        y.append(np.sin(2 * x0[:, 0]) + 0.1 * rng.normal(size=n))
+    sd = np.r_[np.ones(n_source, dtype=int), -np.ones(n_target, dtype=int)]
+    return np.vstack(X).astype(np.float32), np.concatenate(y), sd
+
+
+def test_regressor_adapts_where_the_same_network_without_adaptation_fails():
+    gains = []
+    for seed in range(3):
+        X, y, sd = _nuisance_shift(150, 300, seed)
+        # Source and 150 target rows to fit; the other 150 target rows to score.
+        fit, test = np.arange(300), np.arange(300, 450)
+        scores = []
+        for lambda_max in (0.0, 1.0):
+            reg = DANNRegressor(
+                lr=0.01,
+                max_epochs=30,
+                lambda_max=lambda_max,
+                random_state=seed,
+                verbose=0,
+            ).fit(X[fit], y[fit], sample_domain=sd[fit])
+            scores.append(reg.score(X[test], y[test]))
+        gains.append(scores[1] - scores[0])
+    assert reg.predict(X[test]).shape == (len(test),)
+    # Measured: R^2 0.63 against 0.21 on average, +0.33 on the worst seed.
+    # Not a general law: on make_biased_selection("diabetes"), where nothing
+    # is to be ignored, DANN did no better than lambda_max=0.
+    assert np.mean(gains) > 0.15, gains
 
 
 def test_a_custom_feature_extractor_without_width_needs_heads(digits_pair):

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_digits
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback
 
 from sktransfer.deep import DistilledClassifier, distillation_loss, soft_targets
 from sktransfer.deep.distillation import _Student
@@ -131,6 +133,70 @@ def test_a_torch_module_teacher_and_an_unfitted_teacher(digits):
     )
     student.fit(X, y)
     assert student.teachers_[0].classes_.tolist() == list(range(10))
+
+
+class _TargetsSeen(Callback):
+    """The targets the student trains on: its labels, then the soft targets."""
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.y = np.asarray(y)
+
+
+class _AverageOf(BaseEstimator, ClassifierMixin):
+    """One teacher whose probabilities are the mean of fitted members'."""
+
+    def __init__(self, members):
+        self.members = members
+
+    def fit(self, X, y):
+        raise AssertionError("the members are fitted already")
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def predict_proba(self, X):
+        return sum(m.predict_proba(X) for m in self.members) / len(self.members)
+
+
+def _student_targets(teacher, X, y, T):
+    seen = _TargetsSeen()
+    student = DistilledClassifier(
+        teacher,
+        temperature=T,
+        max_epochs=1,
+        callbacks=[seen],
+        random_state=0,
+        verbose=0,
+    ).fit(X, y)
+    return student, seen.y[:, 1:]
+
+
+def test_a_list_of_teachers_is_averaged_then_softened(digits):
+    X, y = digits
+    X, y = X[:300], y[:300]
+    T = 3.0
+    a = LogisticRegression(max_iter=300).fit(X, y)
+    b = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, y)
+    student, targets = _student_targets([a, b], X, y, T)
+    assert student.teachers_ == [a, b]
+
+    # The docstring's form: the members' probabilities averaged, then raised
+    # to 1/T and renormalised.
+    mean = (a.predict_proba(X) + b.predict_proba(X)) / 2
+    expected = mean ** (1 / T) / (mean ** (1 / T)).sum(axis=1, keepdims=True)
+    # The targets travel as float32.
+    np.testing.assert_allclose(targets, expected, rtol=1e-6, atol=1e-7)
+    # Softening each member first, or using one member, gives other targets.
+    first = a.predict_proba(X) ** (1 / T)
+    first /= first.sum(axis=1, keepdims=True)
+    second = b.predict_proba(X) ** (1 / T)
+    second /= second.sum(axis=1, keepdims=True)
+    for other in (first, (first + second) / 2):
+        assert np.abs(other - expected).max() > 0.05
+
+    averaged, same_targets = _student_targets(_AverageOf([a, b]), X, y, T)
+    np.testing.assert_array_equal(same_targets, targets)
+    np.testing.assert_array_equal(averaged.predict_proba(X), student.predict_proba(X))
 
 
 def test_teacher_classes_must_match(digits):

@@ -8,7 +8,7 @@ import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
@@ -242,14 +242,15 @@ def test_image_preprocessing():
 
 def test_in_a_pipeline_with_cross_validation():
     X, y = load_digits(return_X_y=True)
-    X = (X[:300] / 16).reshape(-1, 8, 8)
+    X, _, y, _ = train_test_split(X, y, train_size=300, stratify=y, random_state=0)
+    X = (X / 16).reshape(-1, 8, 8)
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU())
     model = make_pipeline(
         DeepFeatureTransformer(net, layer="1", pooling="flatten"),
         LogisticRegression(max_iter=500),
     )
-    assert cross_val_score(model, X, y[:300], cv=3).mean() > 0.8
+    assert cross_val_score(model, X, y, cv=3).mean() > 0.8
 
 
 @pytest.mark.vision
@@ -293,7 +294,9 @@ def test_pretrained_features_beat_pixels_with_few_labels(efficientnet):
     rng = np.random.default_rng(0)
     order = rng.permutation(len(y))
     train = np.concatenate([order[y[order] == k][:10] for k in range(10)])
-    test = np.setdiff1d(order, train)[:400]
+    # The file is sorted by label: the test digits are drawn, 40 per class.
+    rest = np.setdiff1d(order, train)
+    _, test = train_test_split(rest, test_size=400, stratify=y[rest], random_state=0)
     transformer = DeepFeatureTransformer(
         efficientnet,
         layer="_blocks.10",
@@ -307,6 +310,6 @@ def test_pretrained_features_beat_pixels_with_few_labels(efficientnet):
 
     pixels = X[np.concatenate([train, test])].reshape(len(train) + len(test), -1)
     deep, raw = accuracy(features), accuracy(pixels)
-    # Measured: 0.96 against 0.83 (100 labels, 400 test digits).
-    assert deep >= 0.92
+    # Measured: 0.855 against 0.71 (100 labels, 400 test digits).
+    assert deep >= 0.8
     assert deep >= raw + 0.08

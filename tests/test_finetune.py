@@ -7,6 +7,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_digits
+from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback
 from torch import nn
 
@@ -53,6 +54,9 @@ class _Snapshots(Callback):
 
 def test_frozen_body_stays_bit_identical_batchnorm_included(digits):
     X, y = digits
+    X, X_test, y, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
     body = _body()
     loaded = {key: value.clone() for key, value in body.state_dict().items()}
     net = FineTunedClassifier(
@@ -68,8 +72,9 @@ def test_frozen_body_stays_bit_identical_batchnorm_included(digits):
     assert after.keys() == loaded.keys()
     for key, value in loaded.items():
         assert torch.equal(after[key], value), key
-    # The head learned (chance is 0.1), and the module given was not touched.
-    assert net.score(X, y) > 0.25
+    # The head learned (chance is 0.1; measured 0.46 on the held-out digits),
+    # and the module given was not touched.
+    assert net.score(X_test, y_test) > 0.25
     for key, value in body.state_dict().items():
         assert torch.equal(value, loaded[key])
 
@@ -246,12 +251,15 @@ def test_regressor_learns_through_a_frozen_random_body():
     X, y = load_diabetes(return_X_y=True)
     X = X.astype(np.float32) / X.std(axis=0).astype(np.float32)
     y = ((y - y.mean()) / y.std()).astype(np.float32)
+    X, X_test, y, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
     torch.manual_seed(0)
     body = nn.Sequential(nn.Linear(10, 64), nn.ReLU())
     net = FineTunedRegressor(
         body, freeze="body", lr=0.01, max_epochs=60, random_state=0, verbose=0
     ).fit(X, y)
-    assert net.score(X, y) > 0.4
+    # On rows it did not see (predicting the mean scores 0). Measured: 0.32;
+    # 0.51 on its training rows, 0.36 for a linear regression on this split.
+    assert net.score(X_test, y_test) > 0.25
     assert not hasattr(net, "predict_proba")
 
 

@@ -207,20 +207,25 @@ class _DomainAdaptationNet(BaseNet):
 
         Predictions treat rows as target rows; normalising them with the
         target's own statistics is what the per-domain training prepared.
+        The whole network runs over the target rows, so that batch norm in
+        the heads follows the target's features too.
         """
         norms = [m for m in self.module_.modules() if isinstance(m, BATCH_NORMS)]
         if not norms or len(X_target) < 2:
             return
         momenta = [m.momentum for m in norms]
+        # Only the batch norms in training mode: dropout stays off, so the
+        # statistics are those of the features predictions will see.
+        self.module_.eval()
         for m in norms:
             m.reset_running_stats()
             m.momentum = None  # a cumulative average over the whole pass
-        self.module_.train()
+            m.train()
         # Balanced chunks, so that no batch holds a single row.
         n_batches = int(np.ceil(len(X_target) / self.batch_size))
         with torch.no_grad():
             for rows in np.array_split(np.arange(len(X_target)), n_batches):
-                self.module_.feature_extractor(to_tensor(X_target[rows], self.device))
+                self.module_(to_tensor(X_target[rows], self.device))
         for m, momentum in zip(norms, momenta, strict=True):
             m.momentum = momentum
         self.module_.eval()
