@@ -51,8 +51,8 @@ from sktransfer.deep import DANNClassifier
 from sktransfer.deep.domain_confusion import DomainConfusionClassifier
 from sktransfer.exceptions import NoTargetDomainWarning
 
-LAMBDAS = (0.0, 0.01, 0.1)
-NUS = (0.0, 0.1, 1.0)
+LAMBDAS = (0.0, 0.01, 0.1, 1.0)
+NUS = (0.0, 0.1, 1.0, 10.0)
 
 
 def _split_target(y, target, n_test, n_valid, seed):
@@ -154,7 +154,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     # Fewer than the estimator's defaults (10 + 30): the grid and the
-    # baselines must fit in about an hour on two CPU cores.
+    # baselines must fit in about two hours on two CPU cores.
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--pretrain", type=int, default=5)
     parser.add_argument(
