@@ -20,9 +20,10 @@ from ._base import BaseWeighter
 
 __all__ = ["KMMReweighter"]
 
-# n_components="auto": the exact kernel up to this many source rows, where its
-# Gram matrix stays within 64 MB and it costs about what the approximation
-# does (benchmarks/results/kmm_scaling.md), else a Nystroem kernel this rank.
+# n_components="auto": the exact kernel, hence the exact optimum, up to this
+# many source rows, where its Gram matrix stays within 64 MB and its cost
+# close to the approximation's (benchmarks/results/kmm_scaling.md); else a
+# Nystroem kernel this rank.
 _AUTO_EXACT_ROWS = 4000
 _AUTO_COMPONENTS = 1000
 
