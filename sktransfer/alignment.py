@@ -177,9 +177,13 @@ class SubspaceAlignment(_BaseAlignment):
             *(len(rows) for rows in (source, target)),
         )
         # PCA finds each domain's directions about the domain's own mean; the
-        # maps apply them about the centre the user chose.
-        self.components_source_ = PCA(n_components).fit(source).components_
-        self.components_target_ = PCA(n_components).fit(target).components_
+        # maps apply them about the centre the user chose. An exact solver:
+        # PCA's "auto" turns randomised on larger tables, which would make
+        # the alignment change from one fit to the next.
+        self.components_source_, self.components_target_ = (
+            PCA(n_components, svd_solver="full").fit(rows).components_
+            for rows in (source, target)
+        )
         self.alignment_ = self.components_source_ @ self.components_target_.T
         self._n_features_out = n_components
 

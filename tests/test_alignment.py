@@ -167,3 +167,16 @@ def test_domain_centring_helps_on_an_appearance_shift():
     plain = _target_accuracy(X, y, sd, StandardScaler())
     assert _target_accuracy(X, y, sd, SubspaceAlignment(20)) > plain + 0.02
     assert _target_accuracy(X, y, sd, StandardScaler(), CORAL()) > plain + 0.02
+
+
+def test_subspace_alignment_repeats_exactly_on_a_large_table():
+    # 600 rows of 600 features, 10 directions: the size where PCA's "auto"
+    # solver turns randomised; the alignment must not change between fits.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(1200, 600)) @ rng.normal(size=(600, 600)) / 30
+    sd = np.where(np.arange(1200) < 600, 1, -1)
+    first, second = (
+        SubspaceAlignment(n_components=10).fit_transform(X, sample_domain=sd)
+        for _ in range(2)
+    )
+    np.testing.assert_array_equal(first, second)
