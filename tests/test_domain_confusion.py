@@ -208,21 +208,30 @@ class _Features(nn.Sequential):
         self.n_outputs = 8
 
 
-def test_unlabeled_rows_contribute_no_classification_loss():
-    rng = np.random.RandomState(0)
+def _small_problem(rng):
+    """Sixty rows of four features, three classes; the last thirty are target."""
     X = rng.normal(size=(60, 4)).astype(np.float32)
     y = rng.randint(3, size=60)
-    sd = np.where(np.arange(60) < 30, 1, -1)
-    y[30:50] = -1  # twenty unlabeled target rows, ten labelled ones
-    net = DomainConfusionClassifier(
+    return X, y, np.where(np.arange(60) < 30, 1, -1)
+
+
+def _fit_small(X, y, sd, **params):
+    """One epoch of a tiny network without the confusion term."""
+    return DomainConfusionClassifier(
         module__feature_extractor=_Features(4),
         lambda_confusion=0.0,
-        nu_soft=0.0,
         max_epochs=1,
-        pretrain_epochs=1,
         random_state=0,
         verbose=0,
+        **params,
     ).fit(X, y, sample_domain=sd)
+
+
+def test_unlabeled_rows_contribute_no_classification_loss():
+    rng = np.random.RandomState(0)
+    X, y, sd = _small_problem(rng)
+    y[30:50] = -1  # twenty unlabeled target rows, ten labelled ones
+    net = _fit_small(X, y, sd, nu_soft=0.0, pretrain_epochs=1)
 
     def representation_gradients(X_batch):
         net.train_step(_batch(net, X_batch, y, sd))
@@ -249,22 +258,10 @@ def test_unlabeled_rows_contribute_no_classification_loss():
 
 
 def test_the_soft_label_loss_is_the_cross_entropy_at_temperature_t():
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(60, 4)).astype(np.float32)
-    y = rng.randint(3, size=60)
-    sd = np.where(np.arange(60) < 30, 1, -1)
+    X, y, sd = _small_problem(np.random.RandomState(0))
     y[30:45] = -1  # fifteen unlabeled target rows, fifteen labelled ones
     T, nu_soft = 4.0, 0.5
-    net = DomainConfusionClassifier(
-        module__feature_extractor=_Features(4),
-        lambda_confusion=0.0,
-        nu_soft=nu_soft,
-        temperature=T,
-        max_epochs=1,
-        pretrain_epochs=3,
-        random_state=0,
-        verbose=0,
-    ).fit(X, y, sample_domain=sd)
+    net = _fit_small(X, y, sd, nu_soft=nu_soft, temperature=T, pretrain_epochs=3)
     # Logits of a few units, so that softening by T changes the loss by far
     # more than float32 rounding.
     with torch.no_grad():
