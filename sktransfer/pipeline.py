@@ -3,10 +3,13 @@
 import functools
 import inspect
 
+from sklearn.base import is_classifier, is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metaestimators import available_if
 
 from ._compat import _name_estimators, _routing_enabled
+from ._domain import DomainAwareMixin
+from .baseline import SourceOnlyClassifier, SourceOnlyRegressor
 
 __all__ = ["DAPipeline", "make_da_pipeline"]
 
@@ -27,6 +30,27 @@ def _accepts_sample_domain(step, method="fit"):
         return False
 
 
+def _is_plain_predictor(step):
+    """A classifier or regressor that does not follow the domain convention.
+
+    Fitted on source and target rows together, it would learn ``-1`` as a
+    class (or read the target labels that a benchmark keeps in ``y``).
+    """
+    return (
+        (is_classifier(step) or is_regressor(step))
+        and not isinstance(step, DomainAwareMixin)
+        and not _accepts_sample_domain(step)
+    )
+
+
+def _source_only(step):
+    """Wrap a plain predictor so that it fits the labelled source rows alone."""
+    if not _is_plain_predictor(step):
+        return step
+    wrapper = SourceOnlyClassifier if is_classifier(step) else SourceOnlyRegressor
+    return wrapper(step)
+
+
 class DAPipeline(Pipeline):
     """Pipeline whose ``fit`` passes ``sample_domain`` to the steps that accept it.
 
@@ -45,6 +69,11 @@ class DAPipeline(Pipeline):
       ``ValueError`` that says how to enable it when it is off.
     - **with routing enabled**, everything follows scikit-learn's routing;
       sktransfer's estimators request ``sample_domain`` by default.
+    - **the final step** must follow the source/target convention: a plain
+      scikit-learn classifier or regressor there would learn ``-1`` as a
+      class, or train on target labels. ``fit`` refuses one and names the
+      fix, :class:`~sktransfer.SourceOnlyClassifier` around it;
+      :func:`make_da_pipeline` wraps it for you.
 
     Build it with :func:`make_da_pipeline`; parameters are those of
     :class:`~sklearn.pipeline.Pipeline`.
@@ -75,6 +104,21 @@ class DAPipeline(Pipeline):
             params.setdefault(f"{name}__sample_domain", sample_domain)
         return params
 
+    def _check_final_step(self):
+        step = self._final_estimator
+        if step is None or step == "passthrough" or not _is_plain_predictor(step):
+            return
+        wrapper = (
+            "SourceOnlyClassifier" if is_classifier(step) else "SourceOnlyRegressor"
+        )
+        raise ValueError(
+            f"The final step of {type(self).__name__}, {step!r}, does not follow "
+            "the source/target convention: fitted on every row it would learn "
+            "-1 as a class or read the labels of target rows. Wrap it as "
+            f"sktransfer.{wrapper}({step!r}) to fit it on the labelled source "
+            "rows, or build the pipeline with make_da_pipeline, which does so."
+        )
+
     def fit(self, X, y=None, **params):
         """Fit the steps in turn, passing ``sample_domain`` where it is accepted.
 
@@ -95,6 +139,7 @@ class DAPipeline(Pipeline):
         self : DAPipeline
             The fitted pipeline.
         """
+        self._check_final_step()
         return super().fit(X, y, **self._split_fit_params(params))
 
     @available_if(lambda self: hasattr(super(), "fit_transform"))
@@ -106,6 +151,7 @@ class DAPipeline(Pipeline):
         Xt : ndarray of shape (n_samples, n_transformed_features)
             Transformed samples.
         """
+        self._check_final_step()
         return super().fit_transform(X, y, **self._split_fit_params(params))
 
     @available_if(lambda self: hasattr(super(), "fit_predict"))
@@ -117,6 +163,7 @@ class DAPipeline(Pipeline):
         y_pred : ndarray
             Result of ``fit_predict`` of the final estimator.
         """
+        self._check_final_step()
         return super().fit_predict(X, y, **self._split_fit_params(params))
 
 
@@ -161,6 +208,13 @@ def make_da_pipeline(*steps, memory=None, transform_input=None, verbose=False):
     predict, transform or score time needs metadata routing, enabled with one
     line: ``sklearn.set_config(enable_metadata_routing=True)``.
 
+    A plain scikit-learn classifier or regressor as the last step is wrapped
+    in :class:`~sktransfer.SourceOnlyClassifier` (or
+    :class:`~sktransfer.SourceOnlyRegressor`), so that it is fitted on the
+    labelled source rows alone and scored on labelled rows alone; the step
+    keeps the name of the estimator it wraps, whose parameters are then
+    reached as ``<name>__estimator__<parameter>``.
+
     Parameters
     ----------
     *steps : list of estimators
@@ -192,9 +246,15 @@ def make_da_pipeline(*steps, memory=None, transform_input=None, verbose=False):
     >>> pipe.fit(X, y, sample_domain=sample_domain).score(
     ...     X[sample_domain < 0], y[sample_domain < 0]) > 0.8
     True
+    >>> make_da_pipeline(StandardScaler(), LogisticRegression()).steps[-1]
+    ('logisticregression', SourceOnlyClassifier(estimator=LogisticRegression()))
     """
+    named = _name_estimators(steps)
+    if named:
+        name, last = named[-1]
+        named[-1] = (name, _source_only(last))
     return DAPipeline(
-        _name_estimators(steps),
+        named,
         memory=memory,
         transform_input=transform_input,
         verbose=verbose,

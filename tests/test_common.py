@@ -7,9 +7,14 @@ an estimator fails on purpose is listed in ``_EXPECTED_FAILED`` with the reason.
 
 import inspect
 
+import numpy as np
 import pytest
-from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression
+import sklearn
+import torch
+from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import KFold, cross_validate
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from torch import nn
@@ -138,3 +143,88 @@ def test_every_public_estimator_is_checked():
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+def _predictors():
+    """Every public classifier and regressor, with the pipeline's plain end wrapped."""
+    predictors = {
+        name: instances[0]
+        for name, instances in _INSTANCES.items()
+        if instances and (is_classifier(instances[0]) or is_regressor(instances[0]))
+    }
+    predictors["DAPipeline"] = sktransfer.make_da_pipeline(
+        StandardScaler(), LogisticRegression()
+    )
+    predictors["DAPipeline-regressor"] = sktransfer.make_da_pipeline(
+        StandardScaler(), Ridge()
+    )
+    return predictors
+
+
+def _one_table(regression, seed=0):
+    """Source rows with labels and shifted target rows marked unlabeled."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(150, 4)).astype(np.float32)
+    sd = np.where(rng.rand(150) < 0.6, 1, -1)
+    X[sd < 0] += 0.5
+    score = X @ np.array([1.0, -1.0, 0.5, 0.0], dtype=np.float32)
+    y = score if regression else np.digitize(score, [-0.5, 0.5])
+    return X, np.where(sd < 0, np.nan if regression else -1, y), sd
+
+
+@pytest.mark.filterwarnings("ignore::sktransfer.exceptions.NoTargetDomainWarning")
+@pytest.mark.parametrize("routing", [False, True])
+@pytest.mark.parametrize("name", sorted(_predictors()))
+def test_cross_val_score_reads_the_labelled_rows_of_each_fold(name, routing):
+    estimator = _predictors()[name]
+    regression = is_regressor(estimator)
+    X, y, sd = _one_table(regression)
+    params = {"sample_domain": sd} if routing else {}
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    with sklearn.config_context(enable_metadata_routing=routing):
+        results = cross_validate(
+            estimator, X, y, cv=folds, params=params, return_estimator=True
+        )
+    metric = r2_score if regression else accuracy_score
+    for (_, test), fitted, score in zip(
+        folds, results["estimator"], results["test_score"], strict=True
+    ):
+        labelled = test[sd[test] > 0]
+        assert labelled.size < test.size  # the fold holds unlabeled rows
+        with sklearn.config_context(enable_metadata_routing=routing):
+            kwargs = {"sample_domain": sd[labelled]} if routing else {}
+            y_pred = fitted.predict(X[labelled], **kwargs)
+        assert score == pytest.approx(metric(y[labelled], y_pred), abs=1e-12)
+
+
+def _label_head(net):
+    """The layers that map a net's learned features to its label output."""
+    module = net.module_
+    if isinstance(module, nn.Sequential):
+        return module[-1]
+    return getattr(module, "label_predictor", None) or module.head
+
+
+@pytest.mark.filterwarnings("ignore::sktransfer.exceptions.NoTargetDomainWarning")
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        name
+        for name, instances in _INSTANCES.items()
+        if instances and isinstance(instances[0], sktransfer.deep._base.BaseNet)
+    ),
+)
+def test_the_features_a_net_transforms_to_are_what_its_label_head_reads(name):
+    net = clone(_INSTANCES[name][0])
+    X, y, sd = _one_table(is_regressor(net))
+    net.fit(X, y, sample_domain=sd)
+    features = net.transform(X)
+    assert features.shape[0] == X.shape[0]
+    assert features.dtype == np.float32
+    with torch.no_grad():
+        output = _label_head(net)(torch.as_tensor(features))
+    if is_classifier(net):
+        expected = torch.softmax(output, dim=1).numpy()
+        np.testing.assert_allclose(net.predict_proba(X), expected, atol=1e-6)
+    else:
+        np.testing.assert_allclose(net.predict(X), output[:, 0].numpy(), atol=1e-5)

@@ -10,13 +10,15 @@ import numpy as np
 import pytest
 import sklearn
 from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.preprocessing import StandardScaler
 
 from sktransfer import (
+    DAPipeline,
     DomainAwareTransformerMixin,
     SourceOnlyClassifier,
+    SourceOnlyRegressor,
     make_da_pipeline,
     pack_domains,
 )
@@ -195,3 +197,46 @@ def test_grid_search_without_sample_domain(shifted):
         cv=3,
     ).fit(X, y_unlabeled)
     assert _target_accuracy(search, X, y, sd) > 0.8
+
+
+def test_a_plain_final_classifier_is_fitted_on_the_labelled_source_rows(shifted):
+    X, y, sd = shifted
+    y_unlabeled = np.where(sd < 0, -1, y)
+    plain = make_da_pipeline(MeanShift(), LogisticRegression()).fit(X, y_unlabeled)
+    wrapped = make_da_pipeline(MeanShift(), SourceOnlyClassifier(LogisticRegression()))
+    wrapped.fit(X, y_unlabeled)
+    assert list(plain.classes_) == [0, 1]
+    np.testing.assert_array_equal(plain.predict(X), wrapped.predict(X))
+    assert plain.named_steps["logisticregression"].estimator_.coef_.shape == (1, 2)
+
+
+def test_a_plain_final_step_never_reads_the_target_labels(shifted):
+    X, y, sd = shifted
+    rng = np.random.RandomState(0)
+    y_permuted = y.copy()
+    y_permuted[sd < 0] = rng.permutation(y[sd < 0])
+    fits = [
+        make_da_pipeline(StandardScaler(), LogisticRegression()).fit(
+            X, labels, sample_domain=sd
+        )
+        for labels in (y, y_permuted, np.where(sd < 0, -1, y))
+    ]
+    for fitted in fits[1:]:
+        np.testing.assert_array_equal(fitted.predict(X), fits[0].predict(X))
+
+
+def test_a_plain_final_regressor_is_wrapped_too(shifted):
+    X, y, sd = shifted
+    y_float = np.where(sd < 0, np.nan, y.astype(float))
+    pipe = make_da_pipeline(StandardScaler(), Ridge()).fit(X, y_float)
+    assert isinstance(pipe.steps[-1][1], SourceOnlyRegressor)
+    assert np.isfinite(pipe.score(X, y_float))
+
+
+def test_a_hand_built_pipeline_refuses_a_plain_final_predictor(shifted):
+    X, y, sd = shifted
+    pipe = DAPipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
+    with pytest.raises(ValueError, match=r"SourceOnlyClassifier\(LogisticRegression"):
+        pipe.fit(X, np.where(sd < 0, -1, y))
+    with pytest.raises(ValueError, match="make_da_pipeline"):
+        pipe.fit(X, y, sample_domain=sd)

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
-from .._domain import DomainAwarePredictorMixin
+from .._domain import DomainAwarePredictorMixin, DomainAwareTransformerMixin
 
 # What the nets take, at fit and at predict time: feature rows or images, in
 # float32 (torch's default).
@@ -24,7 +24,7 @@ def resolve_device(device):
     return device
 
 
-class BaseNet(DomainAwarePredictorMixin, NeuralNet):
+class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet):
     """A skorch net that follows sktransfer's conventions.
 
     - ``device="auto"`` picks CUDA when it is available: skorch reads
@@ -133,12 +133,51 @@ class BaseNet(DomainAwarePredictorMixin, NeuralNet):
         """The network's label output for predict-time rows, as a tensor."""
         return self.forward(self._validated_input(X, sample_domain))
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # transform gives the learned features, computed in float32.
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
 
-class ClassifierNetMixin(ClassifierMixin):
+    def transform(self, X, sample_domain=None):
+        """The learned features of rows: what the network's label head reads.
+
+        Model-selection scorers that compare domains in feature space (for
+        instance :class:`~sktransfer.model_selection.DeepEmbeddedValidationScorer`)
+        read them here; they also serve as features for another estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, c, h, w)
+            Rows to map.
+
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids, validated only: a trained network maps every row the
+            same way, whatever its domain.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_learned_features)
+            The features, flattened to one row per sample.
+        """
+        X = self._validated_input(X, sample_domain)
+        features = self._feature_module()
+        self.module_.eval()
+        batches = []
+        with torch.no_grad():
+            for Xi, _ in self.get_iterator(self.get_dataset(X), training=False):
+                Xi = Xi.to(self.device)
+                batches.append(features(Xi).flatten(1).cpu())
+        return torch.cat(batches).numpy()
+
+
+class ClassifierNetMixin(DomainAwarePredictorMixin, ClassifierMixin):
     """Classes, probabilities and predictions for sktransfer's classifier nets.
 
     Labels are encoded to ``0..n_classes-1`` and unlabeled rows to ``-1``;
-    the net's ``_label_output`` gives logits.
+    the net's ``_label_output`` gives logits. The domain-aware mixin comes
+    first so that ``score`` skips unlabeled rows, as every estimator's does,
+    instead of scikit-learn's, which would count them as errors.
     """
 
     def _set_targets(self, data):
@@ -198,10 +237,11 @@ class ClassifierNetMixin(ClassifierMixin):
         return self.classes_[proba.argmax(axis=1)]
 
 
-class RegressorNetMixin(RegressorMixin):
+class RegressorNetMixin(DomainAwarePredictorMixin, RegressorMixin):
     """Targets and predictions for sktransfer's regressor nets (one output).
 
-    Unlabeled rows carry ``NaN``.
+    Unlabeled rows carry ``NaN``; ``score`` leaves them out (see
+    :class:`ClassifierNetMixin`).
     """
 
     def _set_targets(self, data):

@@ -233,6 +233,10 @@ class _DomainAdaptationNet(BaseNet):
     def _label_output(self, X, sample_domain):
         return super()._label_output(X, sample_domain)[0]
 
+    def _feature_module(self):
+        """G_f, whose output both heads read."""
+        return self.module_.feature_extractor
+
 
 class _BaseDANN(_DomainAdaptationNet):
     """Gradient reversal with its adaptation schedule: the DANN training step."""

@@ -219,7 +219,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         proba = np.mean([t.predict_proba(X) for t in self.teachers_], axis=0)
         return soft_targets(proba, self.temperature)
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_domain=None, **fit_params):
         """Train the student on the teacher's soft targets and the labels.
 
         Parameters
@@ -229,6 +229,11 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
 
         y : array-like of shape (n_samples,)
             Labels; ``-1`` for rows without one (soft-target term only).
+
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids, accepted so that the student fits in a domain-adaptation
+            pipeline or search; every row, whatever its domain, is in the
+            transfer set and every label is read.
 
         **fit_params : dict
             Passed to skorch's ``fit``.
@@ -241,6 +246,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         data = self._validate_domain_data(
             X,
             y,
+            sample_domain,
             labels="all",
             task="classification",
             warn_no_target=False,
@@ -261,6 +267,16 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         with self._seeded():
             super().fit(data.X, np.c_[labels, soft], **fit_params)
         return self
+
+    def _feature_module(self):
+        """Every layer of a sequential student but the last, which maps to classes."""
+        if not isinstance(self.module_, nn.Sequential):
+            raise TypeError(
+                f"{type(self).__name__}.transform reads the input of the "
+                "student's last layer, which needs a torch.nn.Sequential student; "
+                f"got {type(self.module_).__name__}."
+            )
+        return nn.Sequential(*list(self.module_)[:-1])
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device)

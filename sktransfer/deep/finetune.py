@@ -321,6 +321,10 @@ class _BaseFineTuned(BaseNet):
         self.layer_lrs_ = self._layer_lrs()
         return self
 
+    def _feature_module(self):
+        """The pretrained body, cut and pooled where the new head reads it."""
+        return self.module_.body
+
     def _layer_lrs(self):
         """The learning rate each body layer ended with, for inspection."""
         network = self.module_.body.module
