@@ -74,7 +74,12 @@ def small(breast_cancer):
 def _check_reweighting(method, task):
     X, _, sample_domain, true_ratio = task
     source = sample_domain > 0
-    weighter = DensityRatioWeighter(method, random_state=0)
+    # These tests check that each method estimates the ratio. The KDE's
+    # default, the median heuristic's width, is chosen to stay close to
+    # source-only (test_kde_default_stays_within_a_point_of_source_only) and
+    # gives nearly uniform weights; Scott's narrower rule estimates the ratio.
+    params = {"bandwidth": "scott"} if method == "kde" else {}
+    weighter = DensityRatioWeighter(method, random_state=0, **params)
     weights = weighter.fit(X, sample_domain=sample_domain).weights_
     before = mmd2(X[source], X[~source])
     after = mmd2(X[source], X[~source], sample_weight=weights)
@@ -312,3 +317,35 @@ def test_sklearn_compatible_estimator(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NoTargetDomainWarning)
         check(estimator)
+
+
+def test_kde_default_stays_within_a_point_of_source_only():
+    # Scott's rule fell 2 to 7 points below source-only on the tables of
+    # benchmarks/adaptation_defaults.py (seeds 0-9); the median width is the
+    # default for that. Seeds the benchmark did not use; the scored target
+    # rows (half of them, stratified by label) are unseen by every fit.
+    from sklearn.linear_model import LogisticRegression
+
+    from sktransfer import SourceOnlyClassifier
+    from sktransfer.reweight import ImportanceWeightedClassifier
+
+    gains = []
+    for seed in range(10, 16):
+        data = make_biased_selection("breast_cancer", bias=3.0, random_state=seed)
+        X = StandardScaler().fit_transform(data.X)
+        y, sd = data.y, data.sample_domain
+        target = np.flatnonzero(sd < 0)
+        seen, scored = train_test_split(
+            target, test_size=0.5, stratify=y[target], random_state=seed
+        )
+        rows = np.r_[np.flatnonzero(sd > 0), seen]
+        y_fit = np.where(sd < 0, -1, y)[rows]
+        model = LogisticRegression(max_iter=5000)
+        plain = SourceOnlyClassifier(model).fit(X[rows], y_fit, sample_domain=sd[rows])
+        weighted = ImportanceWeightedClassifier(
+            model, DensityRatioWeighter("kde"), flatten=1.0
+        ).fit(X[rows], y_fit, sample_domain=sd[rows])
+        gains.append(
+            weighted.score(X[scored], y[scored]) - plain.score(X[scored], y[scored])
+        )
+    assert np.mean(gains) >= -0.01
