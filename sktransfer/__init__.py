@@ -18,6 +18,10 @@ reweight
     estimators.
 metrics
     Measures of domain shift: MMD, its permutation test, proxy A-distance.
+model_selection
+    Choosing hyper-parameters without target labels: splitters that keep
+    every domain in every fold, and validation scorers (importance-weighted,
+    deep embedded, reverse validation, entropy, soft neighbourhood density).
 deep
     Pretrained networks: off-the-shelf features, fine-tuning, and skorch nets
     for DANN and distillation, with the torch modules they share.
@@ -27,7 +31,7 @@ exceptions
     :class:`~sktransfer.exceptions.NoTargetDomainWarning`.
 """
 
-from . import datasets, deep, exceptions, metrics, reweight
+from . import datasets, deep, exceptions, metrics, model_selection, reweight
 from ._domain import (
     UNLABELED,
     DomainAwareMixin,
@@ -86,6 +90,7 @@ __all__ = [
     "exceptions",
     "make_da_pipeline",
     "metrics",
+    "model_selection",
     "pack_domains",
     "reweight",
     "unlabeled_mask",

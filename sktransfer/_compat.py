@@ -5,18 +5,21 @@ here means a release that moves one breaks this module, not every estimator.
 """
 
 from sklearn.base import _fit_context
+from sklearn.model_selection._split import GroupsConsumerMixin
 from sklearn.pipeline import _name_estimators
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     StrOptions,
+    validate_parameter_constraints,
     validate_params,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import _check_method_params, _num_samples
 
 __all__ = [
+    "GroupsConsumerMixin",
     "HasMethods",
     "Interval",
     "StrOptions",
@@ -26,5 +29,6 @@ __all__ = [
     "_num_samples",
     "_routing_enabled",
     "check_matplotlib_support",
+    "validate_parameter_constraints",
     "validate_params",
 ]

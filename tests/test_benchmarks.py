@@ -22,12 +22,14 @@ SCRIPTS = sorted(
 
 def test_every_script_is_run_here():
     assert SCRIPTS == [
+        "adaptation_defaults.py",
         "dann.py",
         "distillation.py",
         "domain_confusion.py",
         "features.py",
         "finetune.py",
         "kmm_scaling.py",
+        "model_selection.py",
         "reweighting.py",
         "shift_measures.py",
     ]
