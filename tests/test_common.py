@@ -80,10 +80,9 @@ _STEPS_FITTED_IN_PLACE = "Pipeline fits the estimators of its `steps` in place"
 # in ways these checks see; each reason names the departure.
 _SKORCH = {
     "check_no_attributes_set_in_init": (
-        "skorch sets history_, initialized_ and virtual_params_ in __init__ and "
-        "keeps iterator_train__* as keyword parameters"
+        "skorch's NeuralNet.__init__ sets history_, initialized_ and "
+        "virtual_params_, which the rest of skorch reads before any fit"
     ),
-    "check_set_params": "skorch's set_params interprets values such as callbacks",
     "check_estimators_partial_fit_n_features": (
         "skorch's partial_fit goes on training on data as given; the net's own "
         "fit (validation, schedules, freezing) is the supported entry point"
@@ -228,3 +227,51 @@ def test_the_features_a_net_transforms_to_are_what_its_label_head_reads(name):
         np.testing.assert_allclose(net.predict_proba(X), expected, atol=1e-6)
     else:
         np.testing.assert_allclose(net.predict(X), output[:, 0].numpy(), atol=1e-5)
+
+
+def _nets():
+    return sorted(
+        name
+        for name, instances in _INSTANCES.items()
+        if instances and isinstance(instances[0], sktransfer.deep._base.BaseNet)
+    )
+
+
+def _constructor_parameters(cls):
+    """The named parameters of every ``__init__`` up the class hierarchy."""
+    return {
+        name
+        for klass in cls.__mro__
+        if "__init__" in vars(klass)
+        for name, param in inspect.signature(klass.__init__).parameters.items()
+        if name != "self"
+        and param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL)
+    }
+
+
+@pytest.mark.filterwarnings("ignore::sktransfer.exceptions.NoTargetDomainWarning")
+@pytest.mark.parametrize("name", _nets())
+def test_a_fitted_net_reports_its_parameters_only_and_clones_unfitted(name):
+    prototype = _INSTANCES[name][0]
+    # A skorch keyword argument the user passes is a parameter too.
+    net = type(prototype)(
+        **prototype.get_params(deep=False), iterator_valid__num_workers=0
+    )
+    X, y, sd = _one_table(is_regressor(net))
+    net.fit(X, y, sample_domain=sd)
+
+    params = net.get_params(deep=False)
+    expected = _constructor_parameters(type(net)) | {"iterator_valid__num_workers"}
+    assert set(params) == expected
+    assert params["device"] == "auto"
+
+    fresh = clone(net)
+    assert set(vars(fresh)) == set(vars(clone(prototype))) | {
+        "iterator_valid__num_workers"
+    }
+    assert not fresh.initialized_
+    assert fresh.history_ is None
+    assert not hasattr(fresh, "module_")
+    assert not hasattr(fresh, "_shape_kwargs")
+    fresh.fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(fresh.predict(X), net.predict(X))

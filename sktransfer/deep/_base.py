@@ -35,6 +35,9 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
     - The default module (``_default_module``) is built with sizes from the
       data (``_shape_kwargs``, set by ``fit``) plus the ``module__*``
       parameters; a module the user gives gets the ``module__*`` only.
+    - ``get_params`` holds the constructor's parameters and the skorch
+      ``**kwargs`` given, never a fit's private state (``_shape_kwargs``,
+      ``_step``, ...): ``clone`` of a fitted net is an unfitted one.
     - Training batches are shuffled (skorch does not shuffle by default).
     - Adam, ``lr=1e-3``, 30 epochs, batches of 64 and no validation split are
       the defaults; subclasses pass on only what they change.
@@ -56,9 +59,8 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         device="auto",
         **kwargs,
     ):
-        # The defaults every sktransfer net shares: Adam, no validation split
-        # unless asked for, shuffled training batches.
-        kwargs.setdefault("iterator_train__shuffle", True)
+        # The defaults every sktransfer net shares: Adam and no validation
+        # split unless asked for; shuffled training batches (get_params_for).
         super().__init__(
             module,
             criterion=criterion,
@@ -80,9 +82,41 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
     def device(self, value):
         self._device = value
 
+    def _get_param_names(self):
+        # skorch takes every attribute not ending in "_" for a parameter,
+        # which would expose skorch's own _params_to_validate and the state
+        # a fit keeps in private attributes (_shape_kwargs, _step, ...), and
+        # let clone carry that state into the new net. A leading underscore
+        # means private here, as in scikit-learn: never a parameter (skorch
+        # refuses such keyword arguments anyway). ``device`` is a property
+        # over ``_device``.
+        names = super()._get_param_names()
+        return [name for name in names if not name.startswith("_")] + ["device"]
+
     def get_params(self, deep=True, **kwargs):
         params = super().get_params(deep=deep, **kwargs)
+        # As given ("auto"), not the device it resolves to.
         params["device"] = self._device
+        return params
+
+    def __setattr__(self, name, value):
+        # skorch refuses a torch module given as a plain attribute outside
+        # its initialize methods (it takes it for a component to register),
+        # except while __init__ runs. A parameter __init__ set (a module
+        # instance, a fine-tuning head, a teacher) is the user's value, and
+        # set_params replaces it as __init__ set it.
+        if not name.endswith("_") and name in vars(self):
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
+    def get_params_for(self, prefix):
+        params = super().get_params_for(prefix)
+        if prefix == "iterator_train":
+            # Shuffled training batches by default (skorch does not shuffle),
+            # set here rather than as an iterator_train__shuffle keyword in
+            # __init__, where it would be an attribute no one passed.
+            params.setdefault("shuffle", True)
         return params
 
     def __getstate__(self):
