@@ -20,6 +20,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from torch import nn
 
 import sktransfer
+from sktransfer._compat import InvalidParameterError
 
 _INSTANCES = {
     "SourceOnlyClassifier": [sktransfer.SourceOnlyClassifier()],
@@ -275,3 +276,70 @@ def test_a_fitted_net_reports_its_parameters_only_and_clones_unfitted(name):
     assert not hasattr(fresh, "_shape_kwargs")
     fresh.fit(X, y, sample_domain=sd)
     np.testing.assert_array_equal(fresh.predict(X), net.predict(X))
+
+
+# Each net's own parameters, and the ones every net shares, with a value fit
+# refuses before any training.
+_BAD_NET_PARAMETERS = {
+    "DANNClassifier": {
+        "lambda_max": -1.0,
+        "lambda_gamma": 0.0,
+        "lr_annealing": "yes",
+        "adapt_batchnorm": None,
+        "module": "mlp",
+        "lr": -0.1,
+        "max_epochs": 2.5,
+        "batch_size": 0,
+        "train_split": 0.2,
+        "random_state": "seed",
+        "device": 0,
+    },
+    "DANNRegressor": {"lambda_max": float("nan"), "lambda_gamma": -1.0},
+    "DomainConfusionClassifier": {
+        "lambda_confusion": -0.1,
+        "nu_soft": "high",
+        "temperature": 0.0,
+        "pretrain_epochs": -1,
+        "optimizer_domain": "adam",
+        "adapt_batchnorm": 2,
+    },
+    "DistilledClassifier": {
+        "teacher": "forest",
+        "module": 3,
+        "temperature": -1.0,
+        "alpha": 1.5,
+    },
+    "FineTunedClassifier": {
+        "layer": 3,
+        "pooling": "mean",
+        "preprocess": 1.0,
+        "data_format": "nchw",
+        "head": 2,
+        "freeze": 1,
+        "unfreeze_at": 1,
+        "freeze_batchnorm": "no",
+        "body_lr_scale": -0.5,
+        "layer_decay": 1.5,
+        "early_stopping": 1.0,
+        "validation_fraction": 1.0,
+        "n_iter_no_change": 0,
+    },
+    "FineTunedRegressor": {"layer_decay": 0.0, "n_iter_no_change": 2.0},
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "param", "value"),
+    [
+        (name, param, value)
+        for name, bad in _BAD_NET_PARAMETERS.items()
+        for param, value in bad.items()
+    ],
+)
+def test_a_net_refuses_a_bad_parameter_value_at_fit(name, param, value):
+    net = clone(_INSTANCES[name][0]).set_params(**{param: value})
+    X, y, sd = _one_table(is_regressor(net))
+    match = f"The '{param}' parameter of {name} must be"
+    with pytest.raises(InvalidParameterError, match=match):
+        net.fit(X, y, sample_domain=sd)
+    assert not hasattr(net, "module_")  # refused before any training

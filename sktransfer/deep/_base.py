@@ -1,6 +1,7 @@
 """What sktransfer's skorch nets share: device, seeding, sizes from the data."""
 
 import contextlib
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -10,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
+from .._compat import Interval, Options, validate_parameter_constraints
 from .._domain import DomainAwarePredictorMixin, DomainAwareTransformerMixin
 
 # What the nets take, at fit and at predict time: feature rows or images, in
@@ -44,6 +46,17 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
     """
 
     _default_module = None
+
+    # Checked at fit (``_check_params``); subclasses add their own. skorch
+    # takes batch_size=-1 for "all rows in one batch".
+    _parameter_constraints: dict = {
+        "lr": [Interval(Real, 0, None, closed="left")],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), Options(int, {-1})],
+        "train_split": [callable, None],
+        "random_state": ["random_state"],
+        "device": [str, torch.device, None],
+    }
 
     def __init__(
         self,
@@ -128,6 +141,20 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         super().__setstate__(state)
         self.__dict__.pop("device", None)
         self._device = device
+
+    def _check_params(self):
+        """Validate the parameters against ``_parameter_constraints``, at fit.
+
+        skorch's own ``_validate_params`` checks the ``**kwargs`` names
+        only, so scikit-learn's ``_fit_context`` (which calls it) cannot be
+        used; subclasses extend this with checks across parameters.
+        """
+        params = self.get_params(deep=False)
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {name: params[name] for name in self._parameter_constraints},
+            caller_name=type(self).__name__,
+        )
 
     def initialize_module(self):
         # Sizes come from the data: until a fit has seen some (set_params

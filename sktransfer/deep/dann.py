@@ -1,5 +1,7 @@
 """Domain-adversarial neural networks (Ganin & Lempitsky 2015) as skorch nets."""
 
+from numbers import Real
+
 import numpy as np
 import torch
 from skorch.callbacks import PassthroughScoring
@@ -7,6 +9,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch import nn
 
+from .._compat import Interval
 from ._base import BaseNet, ClassifierNetMixin, RegressorNetMixin
 from ._modules import (
     BATCH_NORMS,
@@ -107,6 +110,11 @@ class _DomainAdaptationNet(BaseNet):
     """
 
     _labels = "source"
+    _parameter_constraints: dict = {
+        **BaseNet._parameter_constraints,
+        "module": [type, nn.Module],
+        "adapt_batchnorm": ["boolean"],
+    }
     # Per-batch values each epoch's history averages (PassthroughScoring).
     _epoch_scores = ("label_loss", "domain_loss", "domain_acc")
 
@@ -150,6 +158,7 @@ class _DomainAdaptationNet(BaseNet):
         self : object
             Fitted net.
         """
+        self._check_params()
         data = self._validate_domain_data(
             X,
             y,
@@ -240,6 +249,13 @@ class _DomainAdaptationNet(BaseNet):
 
 class _BaseDANN(_DomainAdaptationNet):
     """Gradient reversal with its adaptation schedule: the DANN training step."""
+
+    _parameter_constraints: dict = {
+        **_DomainAdaptationNet._parameter_constraints,
+        "lambda_max": [Interval(Real, 0, None, closed="left")],
+        "lambda_gamma": [Interval(Real, 0, None, closed="neither")],
+        "lr_annealing": ["boolean"],
+    }
 
     def __init__(
         self,

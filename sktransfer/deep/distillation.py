@@ -1,5 +1,7 @@
 """Knowledge distillation (Hinton, Vinyals & Dean 2015) as a skorch net."""
 
+from numbers import Real
+
 import numpy as np
 import torch
 from sklearn.base import clone
@@ -8,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
 from torch import nn
 
+from .._compat import HasMethods, Interval
 from ._base import BaseNet, ClassifierNetMixin
 from ._modules import MLPFeatures
 
@@ -187,6 +190,14 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
 
     _default_module = _Student
 
+    _parameter_constraints: dict = {
+        **BaseNet._parameter_constraints,
+        "teacher": [HasMethods(["predict_proba"]), list, tuple, nn.Module],
+        "module": [type, nn.Module, None],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+    }
+
     def _fitted_teachers(self, X, y, labeled):
         """The teacher(s), fitted on the labelled rows first when they are not."""
         teachers = self.teacher
@@ -243,6 +254,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         self : object
             Fitted student.
         """
+        self._check_params()
         data = self._validate_domain_data(
             X,
             y,

@@ -8,6 +8,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator, to_tensor
 from torch import nn
 
+from .._compat import Interval
 from ._base import ClassifierNetMixin
 from .dann import DANNModule, _DomainAdaptationNet
 from .distillation import soft_targets
@@ -194,6 +195,14 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
     )
     _task = "classification"
     _pretraining = False
+    _parameter_constraints: dict = {
+        **_DomainAdaptationNet._parameter_constraints,
+        "lambda_confusion": [Interval(Real, 0, None, closed="left")],
+        "nu_soft": [Interval(Real, 0, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "optimizer_domain": [callable, None],
+    }
 
     def __init__(
         self,
@@ -239,34 +248,7 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
         self : object
             Fitted net.
         """
-        self._check_params()
         return super().fit(X, y, sample_domain=sample_domain, **fit_params)
-
-    def _check_params(self):
-        for name in ("lambda_confusion", "nu_soft"):
-            value = getattr(self, name)
-            if not isinstance(value, Real) or not value >= 0:
-                raise ValueError(
-                    f"{name} must be a non-negative number; got {value!r}."
-                )
-        if not isinstance(self.temperature, Real) or not self.temperature > 0:
-            raise ValueError(
-                f"temperature must be a positive number; got {self.temperature!r}."
-            )
-        if (
-            not isinstance(self.pretrain_epochs, Integral)
-            or isinstance(self.pretrain_epochs, bool)
-            or self.pretrain_epochs < 0
-        ):
-            raise ValueError(
-                "pretrain_epochs must be a non-negative integer; got "
-                f"{self.pretrain_epochs!r}."
-            )
-        if self.optimizer_domain is not None and not callable(self.optimizer_domain):
-            raise ValueError(
-                "optimizer_domain must be a torch optimizer class or None; got "
-                f"{self.optimizer_domain!r}."
-            )
 
     def initialize(self):
         # A fresh network has no source model yet: the next fit_loop trains

@@ -3,6 +3,7 @@
 import copy
 import fnmatch
 from collections import defaultdict
+from numbers import Integral, Real
 
 import torch
 from sklearn.utils import check_random_state
@@ -10,9 +11,11 @@ from skorch.callbacks import EarlyStopping, Freezer, Unfreezer
 from skorch.dataset import ValidSplit
 from torch import nn
 
+from .._compat import Interval, StrOptions
 from ._base import BaseNet, ClassifierNetMixin, RegressorNetMixin
 from ._modules import BATCH_NORMS
-from .features import LayerOutputs
+from .features import POOLINGS, LayerOutputs
+from .images import DATA_FORMATS
 from .pretrained import load_model
 
 __all__ = ["FineTunedClassifier", "FineTunedRegressor", "FineTuneModule"]
@@ -83,6 +86,25 @@ def _contains(outer, name):
 class _BaseFineTuned(BaseNet):
     """The construction and the training set-up the two fine-tuned nets share."""
 
+    _parameter_constraints: dict = {
+        **BaseNet._parameter_constraints,
+        "module": [nn.Module, type, str],
+        "layer": [str, None],
+        "pooling": [StrOptions(set(POOLINGS)), callable],
+        "weights": "no_validation",
+        "preprocess": [callable, None],
+        "data_format": [StrOptions(set(DATA_FORMATS))],
+        "head": [nn.Module, callable, None],
+        "freeze": [str, list, tuple, None],
+        "unfreeze_at": [Interval(Integral, 2, None, closed="left"), None],
+        "freeze_batchnorm": ["boolean"],
+        "body_lr_scale": [Interval(Real, 0, None, closed="left")],
+        "layer_decay": [Interval(Real, 0, 1, closed="right"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         module,
@@ -133,23 +155,11 @@ class _BaseFineTuned(BaseNet):
     # -- parameters -------------------------------------------------------
 
     def _check_params(self):
-        if self.unfreeze_at is not None and (
-            self.freeze is None or int(self.unfreeze_at) < 2
-        ):
+        super()._check_params()
+        if self.unfreeze_at is not None and self.freeze is None:
             raise ValueError(
-                "unfreeze_at needs freeze and an epoch number of at least 2; got "
-                f"freeze={self.freeze!r}, unfreeze_at={self.unfreeze_at!r}."
-            )
-        if self.layer_decay is not None and not 0 < self.layer_decay <= 1:
-            raise ValueError(f"layer_decay must be in (0, 1]; got {self.layer_decay}.")
-        if self.body_lr_scale < 0:
-            raise ValueError(
-                f"body_lr_scale must be non-negative; got {self.body_lr_scale}."
-            )
-        if self.early_stopping and not 0 < self.validation_fraction < 1:
-            raise ValueError(
-                "validation_fraction must be in (0, 1); got "
-                f"{self.validation_fraction}."
+                "unfreeze_at needs freeze: there is nothing to unfreeze; got "
+                f"freeze=None, unfreeze_at={self.unfreeze_at!r}."
             )
 
     def _freeze_patterns(self):
