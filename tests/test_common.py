@@ -84,12 +84,6 @@ _SKORCH = {
         "skorch's NeuralNet.__init__ sets history_, initialized_ and "
         "virtual_params_, which the rest of skorch reads before any fit"
     ),
-    "check_estimators_partial_fit_n_features": (
-        "skorch's partial_fit goes on training on data as given; the net's own "
-        "fit (validation, schedules, freezing) is the supported entry point"
-    ),
-    "check_n_features_in_after_fitting": "calls skorch's partial_fit, see above",
-    "check_fit_score_takes_y": "calls skorch's partial_fit, see above",
 }
 _EXPECTED_FAILED = {
     "DANNClassifier": {**_SKORCH, "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
@@ -343,3 +337,18 @@ def test_a_net_refuses_a_bad_parameter_value_at_fit(name, param, value):
     with pytest.raises(InvalidParameterError, match=match):
         net.fit(X, y, sample_domain=sd)
     assert not hasattr(net, "module_")  # refused before any training
+
+
+@pytest.mark.filterwarnings("ignore::sktransfer.exceptions.NoTargetDomainWarning")
+@pytest.mark.parametrize("name", _nets())
+def test_a_net_trains_through_fit_only_and_warm_start_goes_on(name):
+    net = clone(_INSTANCES[name][0])
+    assert not hasattr(net, "partial_fit")
+    with pytest.raises(AttributeError, match="warm_start=True"):
+        net.partial_fit  # noqa: B018
+    X, y, sd = _one_table(is_regressor(net))
+    net.set_params(warm_start=True).fit(X, y, sample_domain=sd)
+    epochs, module = len(net.history), net.module_
+    net.fit(X, y, sample_domain=sd)
+    assert net.module_ is module  # the same network, trained further
+    assert len(net.history) == epochs + net.max_epochs

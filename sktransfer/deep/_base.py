@@ -43,6 +43,8 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
     - Training batches are shuffled (skorch does not shuffle by default).
     - Adam, ``lr=1e-3``, 30 epochs, batches of 64 and no validation split are
       the defaults; subclasses pass on only what they change.
+    - ``fit`` is the only way to train (no ``partial_fit``): subclasses
+      validate the data, set the sizes, then call ``_fit_network``.
     """
 
     _default_module = None
@@ -141,6 +143,31 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         super().__setstate__(state)
         self.__dict__.pop("device", None)
         self._device = device
+
+    @property
+    def partial_fit(self):
+        """Not available: ``fit`` is the one way to train these nets.
+
+        skorch's ``partial_fit`` trains on its input as given, past the
+        validation, label encoding and domain indicator ``fit`` prepares,
+        and these nets' training is defined over a whole fit: DANN's
+        adaptation factor rises over its progress, domain confusion
+        pretrains on the source first, batch norm is re-estimated on the
+        target after it, fine-tuning unfreezes and stops early by epoch.
+        To go on training from the current weights, set ``warm_start=True``
+        and call ``fit`` again.
+        """
+        raise AttributeError(
+            f"{type(self).__name__} has no partial_fit: call fit, with "
+            "warm_start=True to go on from the current weights."
+        )
+
+    def _fit_network(self, X, y, **fit_params):
+        """skorch's ``fit`` on prepared data, without its public ``partial_fit``."""
+        if not self.warm_start or not self.initialized_:
+            self.initialize()
+        NeuralNet.partial_fit(self, X, y, _routing_method="fit", **fit_params)
+        return self
 
     def _check_params(self):
         """Validate the parameters against ``_parameter_constraints``, at fit.

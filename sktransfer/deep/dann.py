@@ -179,7 +179,7 @@ class _DomainAdaptationNet(BaseNet):
         # Without target rows there is nothing to adapt to: no domain loss.
         self._adapting = data.has_target
         with self._seeded():
-            super().fit({"X": data.X, "domain": domain}, targets, **fit_params)
+            self._fit_network({"X": data.X, "domain": domain}, targets, **fit_params)
         if self.adapt_batchnorm and data.has_target:
             self._adapt_batchnorm(data.X[data.target])
         return self

@@ -277,7 +277,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
             "n_outputs": soft.shape[1],
         }
         with self._seeded():
-            super().fit(data.X, np.c_[labels, soft], **fit_params)
+            self._fit_network(data.X, np.c_[labels, soft], **fit_params)
         return self
 
     def _feature_module(self):

@@ -327,7 +327,7 @@ class _BaseFineTuned(BaseNet):
         }
         targets = self._encode(data.y, data.labeled)[data.labeled]
         with self._seeded():
-            super().fit(X_fit, targets, **fit_params)
+            self._fit_network(X_fit, targets, **fit_params)
         self.layer_lrs_ = self._layer_lrs()
         return self
 
