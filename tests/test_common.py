@@ -114,12 +114,12 @@ _EXPECTED_FAILED = {
 
 
 def _public_estimator_classes():
+    # getattr, not vars: the deep estimators load on first access.
+    exported = {name: getattr(sktransfer, name) for name in sktransfer.__all__}
     return {
         name: obj
-        for name, obj in vars(sktransfer).items()
-        if name in sktransfer.__all__
-        and inspect.isclass(obj)
-        and issubclass(obj, BaseEstimator)
+        for name, obj in exported.items()
+        if inspect.isclass(obj) and issubclass(obj, BaseEstimator)
     }
 
 
