@@ -28,7 +28,8 @@ deep
 datasets
     Shifted data sets built from data that ships with installed packages.
 exceptions
-    :class:`~sktransfer.exceptions.NoTargetDomainWarning`.
+    :class:`~sktransfer.exceptions.NoTargetDomainWarning` and the other
+    warnings sktransfer raises.
 """
 
 import importlib

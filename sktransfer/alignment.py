@@ -25,7 +25,7 @@ import numpy as np
 from scipy.linalg import eigh
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.decomposition import PCA
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context
 from ._domain import DomainAwareTransformerMixin
@@ -60,7 +60,11 @@ class _BaseAlignment(DomainAwareTransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
-        data = self._validate_domain_data(X, y, sample_domain, labels=None)
+        # Integer X (pixels in uint8...) is cast to float, as scikit-learn's
+        # transformers do: the map's output would otherwise be truncated.
+        data = self._validate_domain_data(
+            X, y, sample_domain, labels=None, dtype=FLOAT_DTYPES
+        )
         X_source = data.X[data.source]
         # Without target rows the target is the source: the map is the identity.
         X_target = data.X[data.target] if data.has_target else X_source
@@ -95,7 +99,9 @@ class _BaseAlignment(DomainAwareTransformerMixin, BaseEstimator):
             The mapped rows.
         """
         check_is_fitted(self)
-        X, sample_domain = self._validate_predict_data(X, sample_domain)
+        X, sample_domain = self._validate_predict_data(
+            X, sample_domain, dtype=FLOAT_DTYPES
+        )
         source = sample_domain > 0
         out = np.empty((X.shape[0], self._n_features_out), dtype=X.dtype)
         out[source] = self._map_source(X[source])
