@@ -1,6 +1,7 @@
 """What sktransfer's skorch nets share: device, seeding, sizes from the data."""
 
 import contextlib
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,6 +11,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
+from torch import nn
 
 from .._compat import Interval, Options, validate_parameter_constraints
 from .._domain import DomainAwarePredictorMixin, DomainAwareTransformerMixin
@@ -17,6 +19,16 @@ from .._domain import DomainAwarePredictorMixin, DomainAwareTransformerMixin
 # What the nets take, at fit and at predict time: feature rows or images, in
 # float32 (torch's default).
 _INPUT = {"allow_nd": True, "dtype": np.float32}
+
+
+def copy_module(module):
+    """A copy of a torch module, anything else as it is.
+
+    A fit trains (and switches the mode of) the modules it builds on; the
+    ones the user passed -- ``module``, ``module__feature_extractor``, a
+    fine-tuning head -- are copied first, so that they are never modified.
+    """
+    return copy.deepcopy(module) if isinstance(module, nn.Module) else module
 
 
 def resolve_device(device):
@@ -48,6 +60,10 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
     """
 
     _default_module = None
+    # Whether predict-time rows must have the shape of the training rows
+    # (the default networks end in layers sized from it); fine-tuned
+    # pretrained networks pool and resize, and take other image sizes.
+    _fixed_row_shape = True
 
     # Checked at fit (``_check_params``); subclasses add their own. skorch
     # takes batch_size=-1 for "all rows in one batch".
@@ -189,10 +205,13 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         if not hasattr(self, "_shape_kwargs"):
             return self
         module = self._default_module if self.module is None else self.module
-        kwargs = self.get_params_for("module")
+        kwargs = {
+            name: copy_module(value)
+            for name, value in self.get_params_for("module").items()
+        }
         if module is self._default_module:
             kwargs = {**self._shape_kwargs, **kwargs}
-        self.module_ = self.initialized_instance(module, kwargs)
+        self.module_ = self.initialized_instance(copy_module(module), kwargs)
         return self
 
     @contextlib.contextmanager
@@ -207,13 +226,31 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
 
     def _validate_domain_data(self, X, y=None, sample_domain=None, **kwargs):
         # Batch norm, in every default module, needs two rows to train on.
-        return super()._validate_domain_data(
+        data = super()._validate_domain_data(
             X, y, sample_domain, ensure_min_samples=2, **_INPUT, **kwargs
         )
+        self._row_shape = data.X.shape[1:]
+        return data
 
     def _validated_input(self, X, sample_domain):
         """Predict-time ``X`` as float32 (images allowed); rows are target rows."""
         check_is_fitted(self, "module_")
+        # n_features_in_ covers the first axis after the rows only: an image
+        # of another size would reach the network and fail deep inside it,
+        # or be reported as a number of "features". Checked first for images.
+        fitted = getattr(self, "_row_shape", None)
+        shape = tuple(getattr(X, "shape", ()))[1:]
+        if (
+            self._fixed_row_shape
+            and fitted is not None
+            and len(fitted) > 1
+            and shape != tuple(fitted)
+        ):
+            raise ValueError(
+                f"X has rows of shape {shape}, but {type(self).__name__} was "
+                f"fitted on rows of shape {tuple(fitted)}; resize (or reshape) "
+                "X to the shape of the training rows."
+            )
         X, _ = self._validate_predict_data(X, sample_domain, **_INPUT)
         return X
 

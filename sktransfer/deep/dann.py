@@ -9,7 +9,7 @@ from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch import nn
 
-from .._compat import Interval
+from .._compat import Interval, StrOptions
 from ._base import BaseNet, ClassifierNetMixin, RegressorNetMixin
 from ._modules import (
     BATCH_NORMS,
@@ -18,6 +18,7 @@ from ._modules import (
     head,
     lambda_schedule,
 )
+from .images import DATA_FORMATS, channels_first_array
 
 __all__ = ["DANNClassifier", "DANNRegressor", "DANNModule"]
 
@@ -114,15 +115,27 @@ class _DomainAdaptationNet(BaseNet):
         **BaseNet._parameter_constraints,
         "module": [type, nn.Module],
         "adapt_batchnorm": ["boolean"],
+        "data_format": [StrOptions(set(DATA_FORMATS))],
     }
+    # Rows the pretraining or the first batches need (set per subclass).
+    _min_labelled_source = 1
     # Per-batch values each epoch's history averages (PassthroughScoring).
     _epoch_scores = ("label_loss", "domain_loss", "domain_acc")
 
-    def __init__(self, module=DANNModule, *, criterion, adapt_batchnorm=True, **kwargs):
+    def __init__(
+        self,
+        module=DANNModule,
+        *,
+        criterion,
+        adapt_batchnorm=True,
+        data_format="auto",
+        **kwargs,
+    ):
         # Shuffled batches (BaseNet's default) mix source and target rows,
         # which the domain loss and the per-domain batch statistics need.
         super().__init__(module, criterion=criterion, **kwargs)
         self.adapt_batchnorm = adapt_batchnorm
+        self.data_format = data_format
 
     _default_module = DANNModule
 
@@ -166,8 +179,17 @@ class _DomainAdaptationNet(BaseNet):
             labels=self._labels,
             task=self._task,
         )
+        n_labelled = int(np.sum(data.labeled & data.source))
+        if n_labelled < self._min_labelled_source:
+            raise ValueError(
+                f"{type(self).__name__} trains on the labelled source rows "
+                f"first, and its batch-norm layers need at least "
+                f"{self._min_labelled_source} of them; got {n_labelled}. Give "
+                "more labelled source rows in X and y."
+            )
+        X_fit = channels_first_array(data.X, self.data_format)
         self._shape_kwargs = {
-            "input_shape": data.X.shape[1:],
+            "input_shape": X_fit.shape[1:],
             "n_outputs": self._set_targets(data),
         }
         targets = self._encode(data.y, data.labeled)
@@ -179,10 +201,15 @@ class _DomainAdaptationNet(BaseNet):
         # Without target rows there is nothing to adapt to: no domain loss.
         self._adapting = data.has_target
         with self._seeded():
-            self._fit_network({"X": data.X, "domain": domain}, targets, **fit_params)
+            self._fit_network({"X": X_fit, "domain": domain}, targets, **fit_params)
         if self.adapt_batchnorm and data.has_target:
-            self._adapt_batchnorm(data.X[data.target])
+            self._adapt_batchnorm(X_fit[data.target])
         return self
+
+    def _validated_input(self, X, sample_domain):
+        return channels_first_array(
+            super()._validated_input(X, sample_domain), self.data_format
+        )
 
     def get_iterator(self, dataset, training=False):
         iterator = super().get_iterator(dataset, training=training)
@@ -358,6 +385,14 @@ class DANNClassifier(ClassifierNetMixin, _BaseDANN):
 
     adapt_batchnorm : bool, default=True
         Re-estimate batch-norm statistics on the target rows after training.
+
+    data_format : {"auto", "channels_first", "channels_last", "none"}, \
+            default="auto"
+        Layout of image rows, read as
+        :class:`~sktransfer.deep.FineTunedClassifier` reads it (see
+        :func:`~sktransfer.deep.to_channels_first`): channels-last
+        ``(n, h, w, c)`` and grey ``(n, h, w)`` batches are turned channels
+        first before the network is built. ``"none"`` passes rows as given.
 
     train_split : callable or None, default=None
         skorch's validation split; None trains on every row.

@@ -6,11 +6,13 @@ import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
 from torch import nn
 
-from .._compat import HasMethods, Interval
+from .._compat import HasMethods, Interval, _num_samples
+from .._domain import UNLABELED, check_sample_domain, unlabeled_mask
 from ._base import BaseNet, ClassifierNetMixin
 from ._modules import MLPFeatures
 
@@ -98,6 +100,11 @@ class _Student(nn.Sequential):
         super().__init__(
             nn.Flatten(), features, nn.Linear(features.n_outputs, n_outputs)
         )
+
+
+def _all_unlabeled(y):
+    y = np.asarray(y)
+    return y.ndim == 1 and bool(unlabeled_mask(y, task="classification").all())
 
 
 class DistilledClassifier(ClassifierNetMixin, BaseNet):
@@ -217,20 +224,27 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         if isinstance(self.teacher, nn.Module):
             # The teacher stays where the user put it; its inputs go there too.
             device = next(self.teacher.parameters(), torch.empty(0)).device
+            # It predicts in eval mode, and is left in the modes it had
+            # (module by module): the user's module is never modified.
+            modes = [(m, m.training) for m in self.teacher.modules()]
             self.teacher.eval()
-            with torch.no_grad():
-                logits = torch.cat(
-                    [
-                        self.teacher(torch.as_tensor(X[i : i + 256], device=device))
-                        for i in range(0, len(X), 256)
-                    ]
-                )
+            try:
+                with torch.no_grad():
+                    logits = torch.cat(
+                        [
+                            self.teacher(torch.as_tensor(X[i : i + 256], device=device))
+                            for i in range(0, len(X), 256)
+                        ]
+                    )
+            finally:
+                for module, training in modes:
+                    module.training = training
             return soft_targets(logits.cpu().numpy(), self.temperature, logits=True)
         self.teachers_ = self._fitted_teachers(X, y, labeled)
         proba = np.mean([t.predict_proba(X) for t in self.teachers_], axis=0)
         return soft_targets(proba, self.temperature)
 
-    def fit(self, X, y, sample_domain=None, **fit_params):
+    def fit(self, X, y=None, sample_domain=None, **fit_params):
         """Train the student on the teacher's soft targets and the labels.
 
         Parameters
@@ -238,8 +252,11 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         X : array-like of shape (n_samples, n_features) or (n_samples, c, h, w)
             The transfer set.
 
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or None
             Labels; ``-1`` for rows without one (soft-target term only).
+            When no row has a label (or ``y`` is None), the student learns
+            the soft targets alone; the teacher must then be fitted, and the
+            classes are its ``classes_`` (``0..k-1`` for a torch module).
 
         sample_domain : array-like of shape (n_samples,), default=None
             Domain ids, accepted so that the student fits in a domain-adaptation
@@ -255,17 +272,34 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
             Fitted student.
         """
         self._check_params()
+        n_samples = _num_samples(X)
+        if sample_domain is not None:
+            # Validated only: every row, whatever its domain, is in the
+            # transfer set, so that a set of target rows alone is accepted.
+            check_sample_domain(sample_domain, n_samples)
+        y_given = y is not None
+        if not y_given:
+            y = np.full(n_samples, UNLABELED)
+        # A transfer set without any label trains the student on the soft
+        # targets alone, which needs a fitted teacher (it has the classes).
+        transfer_only = _all_unlabeled(y)
         data = self._validate_domain_data(
             X,
             y,
-            sample_domain,
-            labels="all",
-            task="classification",
+            np.ones(n_samples, dtype=np.int64),
+            labels=None if transfer_only else "all",
+            task=None if transfer_only else "classification",
             warn_no_target=False,
         )
-        n_classes = self._set_targets(data)
+        if transfer_only:
+            self._check_teacher_fitted(y_given)
+        else:
+            self._set_targets(data)
         soft = self._teacher_soft_targets(data.X, data.y, data.labeled)
         soft = soft.astype(np.float32)
+        if transfer_only:
+            self.label_encoder_ = LabelEncoder().fit(self._teacher_classes(soft))
+        n_classes = len(self.classes_)
         if soft.shape[1] != n_classes:
             raise ValueError(
                 f"The teacher gives {soft.shape[1]} class probabilities but y holds "
@@ -279,6 +313,40 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         with self._seeded():
             self._fit_network(data.X, np.c_[labels, soft], **fit_params)
         return self
+
+    def _check_teacher_fitted(self, y_given):
+        if isinstance(self.teacher, nn.Module):
+            return
+        # scikit-learn's wording when y is None, which its checks look for.
+        what = (
+            "got no label in y (every row is -1)"
+            if y_given
+            else "requires y to be passed, but the target y is None"
+        )
+        teachers = self.teacher
+        for teacher in teachers if isinstance(teachers, list | tuple) else [teachers]:
+            try:
+                check_is_fitted(teacher)
+            except NotFittedError:
+                raise ValueError(
+                    f"{type(self).__name__} {what}: without labels "
+                    "the student learns the teacher's soft targets alone, "
+                    f"which needs a fitted teacher; {type(teacher).__name__} is "
+                    "not fitted. Fit the teacher first, or give labels in y to "
+                    "fit it on."
+                ) from None
+
+    def _teacher_classes(self, soft):
+        """The classes of a transfer set without labels: the teacher's."""
+        if isinstance(self.teacher, nn.Module):
+            return np.arange(soft.shape[1])
+        classes = [np.asarray(t.classes_) for t in self.teachers_]
+        if any(not np.array_equal(c, classes[0]) for c in classes[1:]):
+            raise ValueError(
+                "The teachers do not share their classes_; without labels in y "
+                "the student takes its classes from them."
+            )
+        return classes[0]
 
     def _feature_module(self):
         """Every layer of a sequential student but the last, which maps to classes."""

@@ -127,6 +127,14 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
     adapt_batchnorm : bool, default=True
         Re-estimate batch-norm statistics on the target rows after training.
 
+    data_format : {"auto", "channels_first", "channels_last", "none"}, \
+            default="auto"
+        Layout of image rows, read as
+        :class:`~sktransfer.deep.FineTunedClassifier` reads it (see
+        :func:`~sktransfer.deep.to_channels_first`): channels-last
+        ``(n, h, w, c)`` and grey ``(n, h, w)`` batches are turned channels
+        first before the network is built. ``"none"`` passes rows as given.
+
     train_split : callable or None, default=None
         skorch's validation split; None trains on every row.
 
@@ -203,6 +211,8 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
         "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
         "optimizer_domain": [callable, None],
     }
+    # Pretraining runs on the labelled source rows alone: batch norm needs two.
+    _min_labelled_source = 2
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .._compat import Interval, StrOptions, _fit_context
-from ._base import resolve_device
+from ._base import copy_module, resolve_device
 from .images import DATA_FORMATS, to_channels_first
 from .pretrained import load_model
 
@@ -314,7 +314,7 @@ class DeepFeatureTransformer(TransformerMixin, BaseEstimator):
             load_model(self.module, self.weights),
             self.layer,
             self.pooling,
-            copy.deepcopy(self.preprocess),
+            copy_module(self.preprocess),
             self.data_format,
         )
         self.module_ = module.to(resolve_device(self.device)).eval()

@@ -1,6 +1,5 @@
 """Fine-tuning a pretrained network: a new head, frozen layers, slower lower layers."""
 
-import copy
 import fnmatch
 from collections import defaultdict
 from numbers import Integral, Real
@@ -12,7 +11,7 @@ from skorch.dataset import ValidSplit
 from torch import nn
 
 from .._compat import Interval, StrOptions
-from ._base import BaseNet, ClassifierNetMixin, RegressorNetMixin
+from ._base import BaseNet, ClassifierNetMixin, RegressorNetMixin, copy_module
 from ._modules import BATCH_NORMS
 from .features import POOLINGS, LayerOutputs
 from .images import DATA_FORMATS
@@ -85,6 +84,9 @@ def _contains(outer, name):
 
 class _BaseFineTuned(BaseNet):
     """The construction and the training set-up the two fine-tuned nets share."""
+
+    # A pretrained body pools its output: other image sizes are welcome.
+    _fixed_row_shape = False
 
     _parameter_constraints: dict = {
         **BaseNet._parameter_constraints,
@@ -201,7 +203,17 @@ class _BaseFineTuned(BaseNet):
             stratified=self._task == "classification",
             random_state=seed,
         )
-        return split(self.get_dataset(X, y), y, **fit_params)
+        try:
+            return split(self.get_dataset(X, y), y, **fit_params)
+        except ValueError as exc:
+            # scikit-learn's message ("test_size = 6 should be greater or
+            # equal to the number of classes") never says early stopping.
+            raise ValueError(
+                f"early_stopping holds out validation_fraction="
+                f"{self.validation_fraction} of the {len(y)} labelled rows, "
+                f"and that split fails: {exc} Raise validation_fraction, give "
+                "more labelled rows, or pass early_stopping=False."
+            ) from exc
 
     # -- the network ------------------------------------------------------
 
@@ -215,7 +227,7 @@ class _BaseFineTuned(BaseNet):
             pretrained,
             self.layer,
             self.pooling,
-            _copy_module(self.preprocess),
+            copy_module(self.preprocess),
             self.data_format,
         )
         sample = torch.as_tensor(self._shape_kwargs["sample"])
@@ -226,7 +238,7 @@ class _BaseFineTuned(BaseNet):
         if self.head is None:
             head = nn.Linear(width, n_outputs)
         elif isinstance(self.head, nn.Module):
-            head = _copy_module(self.head)
+            head = copy_module(self.head)
         else:
             head = self.head(width, n_outputs)
         self.module_ = FineTuneModule(body, head, self.freeze_batchnorm)
@@ -349,11 +361,6 @@ class _BaseFineTuned(BaseNet):
             if params:
                 lrs[unit] = lr_of[id(params[0])]
         return lrs
-
-
-def _copy_module(module):
-    """A copy of a torch module (a fit never changes what the user passed)."""
-    return copy.deepcopy(module) if isinstance(module, nn.Module) else module
 
 
 class FineTunedClassifier(ClassifierNetMixin, _BaseFineTuned):

@@ -107,8 +107,19 @@ def load_model(model, weights=None, **kwargs):
                 "weights must be a state-dict file or a state dict (torchvision "
                 f"weight names go with a torchvision model name); got {weights!r}."
             )
+        source = weights
         weights = torch.load(weights, map_location="cpu", weights_only=True)
-    module.load_state_dict(weights)
+    else:
+        source = "the state dict given"
+    try:
+        module.load_state_dict(weights)
+    except RuntimeError as exc:
+        # torch's message lists the keys; say which parameter is at fault.
+        raise ValueError(
+            f"weights ({source}) do not fit the network "
+            f"{type(module).__name__}: {exc} Pass the weights saved from this "
+            "architecture (module and its keyword arguments)."
+        ) from exc
     return module
 
 
