@@ -211,8 +211,9 @@ class _BaseFineTuned(BaseNet):
             raise ValueError(
                 f"early_stopping holds out validation_fraction="
                 f"{self.validation_fraction} of the {len(y)} labelled rows, "
-                f"and that split fails: {exc} Raise validation_fraction, give "
-                "more labelled rows, or pass early_stopping=False."
+                f"and that split fails: {str(exc).rstrip('.')}. Raise "
+                "validation_fraction, give more labelled rows, or pass "
+                "early_stopping=False."
             ) from exc
 
     # -- the network ------------------------------------------------------
