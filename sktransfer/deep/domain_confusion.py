@@ -9,8 +9,8 @@ from skorch.utils import TeeGenerator, to_tensor
 from torch import nn
 
 from .._compat import Interval
+from ._adaptation import DANNModule, _DomainAdaptationNet
 from ._base import ClassifierNetMixin
-from .dann import DANNModule, _DomainAdaptationNet
 from .distillation import soft_targets
 
 __all__ = ["DomainConfusionClassifier"]
