@@ -8,13 +8,13 @@ passed with every batch, the label loss on labelled rows and AdaBN.
 """
 
 import numpy as np
-import torch
 from skorch.callbacks import PassthroughScoring
 from skorch.utils import to_tensor
 from torch import nn
 
 from .._compat import StrOptions
 from ._base import BaseNet
+from ._inference import run_in_batches
 from ._modules import BATCH_NORMS, GradientReversal, default_feature_extractor, head
 from .images import DATA_FORMATS, channels_first_array
 
@@ -255,11 +255,15 @@ class _DomainAdaptationNet(BaseNet):
             m.reset_running_stats()
             m.momentum = None  # a cumulative average over the whole pass
             m.train()
-        # Balanced chunks, so that no batch holds a single row.
-        n_batches = int(np.ceil(len(X_target) / self.batch_size))
-        with torch.no_grad():
-            for rows in np.array_split(np.arange(len(X_target)), n_batches):
-                self.module_(to_tensor(X_target[rows], self.device))
+        # Balanced batches, so that no batch holds a single row; the pass is
+        # for the statistics it leaves, its label outputs are not used.
+        run_in_batches(
+            lambda batch: self.module_(batch)[0],
+            X_target,
+            batch_size=self.batch_size,
+            device=self.device,
+            balanced=True,
+        )
         for m, momentum in zip(norms, momenta, strict=True):
             m.momentum = momentum
         self.module_.eval()

@@ -15,6 +15,7 @@ from torch import nn
 
 from .._compat import Interval, Options, validate_parameter_constraints
 from .._domain import DomainAwarePredictorMixin, DomainAwareTransformerMixin
+from ._inference import run_in_batches
 
 # What the nets take, at fit and at predict time: feature rows or images, in
 # float32 (torch's default).
@@ -288,12 +289,12 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         X = self._validated_input(X, sample_domain)
         features = self._feature_module()
         self.module_.eval()
-        batches = []
-        with torch.no_grad():
-            for Xi, _ in self.get_iterator(self.get_dataset(X), training=False):
-                Xi = Xi.to(self.device)
-                batches.append(features(Xi).flatten(1).cpu())
-        return torch.cat(batches).numpy()
+        return run_in_batches(
+            lambda batch: features(batch).flatten(1),
+            X,
+            batch_size=self.batch_size,
+            device=self.device,
+        )
 
 
 class ClassifierNetMixin(DomainAwarePredictorMixin, ClassifierMixin):

@@ -14,6 +14,7 @@ from torch import nn
 from .._compat import HasMethods, Interval, _num_samples
 from .._domain import UNLABELED, check_sample_domain, unlabeled_mask
 from ._base import BaseNet, ClassifierNetMixin
+from ._inference import run_in_batches
 from ._modules import MLPFeatures
 
 __all__ = ["DistilledClassifier", "soft_targets", "distillation_loss"]
@@ -229,17 +230,13 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
             modes = [(m, m.training) for m in self.teacher.modules()]
             self.teacher.eval()
             try:
-                with torch.no_grad():
-                    logits = torch.cat(
-                        [
-                            self.teacher(torch.as_tensor(X[i : i + 256], device=device))
-                            for i in range(0, len(X), 256)
-                        ]
-                    )
+                logits = run_in_batches(
+                    self.teacher, X, batch_size=self.batch_size, device=device
+                )
             finally:
                 for module, training in modes:
                     module.training = training
-            return soft_targets(logits.cpu().numpy(), self.temperature, logits=True)
+            return soft_targets(logits, self.temperature, logits=True)
         self.teachers_ = self._fitted_teachers(X, y, labeled)
         proba = np.mean([t.predict_proba(X) for t in self.teachers_], axis=0)
         return soft_targets(proba, self.temperature)
