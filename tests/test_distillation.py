@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+import sklearn
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_digits
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.linear_model import LogisticRegression
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback
@@ -133,6 +135,26 @@ def test_a_torch_module_teacher_and_an_unfitted_teacher(digits):
     )
     student.fit(X, y)
     assert student.teachers_[0].classes_.tolist() == list(range(10))
+
+
+@pytest.mark.filterwarnings("ignore::sktransfer.exceptions.UnlabeledSourceRowsWarning")
+def test_metadata_routing_fits_an_unfitted_teacher_with_its_metadata(digits):
+    X, y = digits
+    X, y = X[:300], y[:300].copy()
+    y[200:] = -1  # the teacher is fitted on the labelled rows only
+    weights = np.random.RandomState(0).rand(len(y)) + 0.5
+    with sklearn.config_context(enable_metadata_routing=True):
+        teacher = LogisticRegression(max_iter=300).set_fit_request(sample_weight=True)
+        student = DistilledClassifier(teacher, max_epochs=1, verbose=0)
+        student.fit(X, y, sample_weight=weights)
+        with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
+            DistilledClassifier(
+                LogisticRegression(max_iter=300), max_epochs=1, verbose=0
+            ).fit(X, y, sample_weight=weights)
+    direct = LogisticRegression(max_iter=300).fit(
+        X[:200], y[:200], sample_weight=weights[:200]
+    )
+    np.testing.assert_array_equal(student.teachers_[0].coef_, direct.coef_)
 
 
 class _TargetsSeen(Callback):

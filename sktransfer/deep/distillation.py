@@ -7,11 +7,18 @@ import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
 from torch import nn
 
-from .._compat import HasMethods, Interval, _num_samples
+from .._compat import (
+    HasMethods,
+    Interval,
+    _check_method_params,
+    _num_samples,
+    _routing_enabled,
+)
 from .._domain import UNLABELED, check_sample_domain, unlabeled_mask
 from ._base import BaseNet, ClassifierNetMixin
 from ._inference import run_in_batches
@@ -206,21 +213,64 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         "alpha": [Interval(Real, 0, 1, closed="both")],
     }
 
-    def _fitted_teachers(self, X, y, labeled):
+    def _named_teachers(self):
+        """The scikit-learn teacher(s) by routing name; none for a torch module."""
+        if isinstance(self.teacher, nn.Module):
+            return {}
+        if not isinstance(self.teacher, list | tuple):
+            return {"teacher": self.teacher}
+        return {f"teacher_{i}": teacher for i, teacher in enumerate(self.teacher)}
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        A scikit-learn teacher that ``fit`` fits receives the ``fit``
+        metadata it requests; ``sample_domain`` is requested by the student.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter`
+            encapsulating the routing information.
+        """
+        router = MetadataRouter(owner=self).add_self_request(self)
+        for name, teacher in self._named_teachers().items():
+            router.add(
+                **{name: teacher},
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        return router
+
+    def _split_fit_params(self, fit_params):
+        """``fit_params`` for skorch, and the teachers' ``fit`` metadata by name.
+
+        Without metadata routing every parameter goes to skorch, as before
+        routing existed. With it, the teachers get what they request, and
+        skorch's ``fit`` (the student module's ``forward``) the rest.
+        """
+        teachers = self._named_teachers()
+        if not _routing_enabled() or not teachers:
+            return fit_params, {name: {} for name in teachers}
+        router = self.get_metadata_routing()
+        routed = router.route_params(caller="fit", params=fit_params)
+        consumed = router.consumes("fit", list(fit_params))
+        skorch_params = {k: v for k, v in fit_params.items() if k not in consumed}
+        return skorch_params, {name: routed[name]["fit"] for name in teachers}
+
+    def _fitted_teachers(self, X, y, labeled, teacher_params):
         """The teacher(s), fitted on the labelled rows first when they are not."""
-        teachers = self.teacher
-        if not isinstance(teachers, list | tuple):
-            teachers = [teachers]
+        rows = np.flatnonzero(labeled)
         fitted = []
-        for teacher in teachers:
+        for name, teacher in self._named_teachers().items():
             try:
                 check_is_fitted(teacher)
             except NotFittedError:
-                teacher = clone(teacher).fit(X[labeled], y[labeled])
+                params = _check_method_params(X, teacher_params[name], indices=rows)
+                teacher = clone(teacher).fit(X[rows], y[rows], **params)
             fitted.append(teacher)
         return fitted
 
-    def _teacher_soft_targets(self, X, y, labeled):
+    def _teacher_soft_targets(self, X, y, labeled, teacher_params):
         """Soft targets of every row, from one pass of the teacher."""
         if isinstance(self.teacher, nn.Module):
             # The teacher stays where the user put it; its inputs go there too.
@@ -237,7 +287,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
                 for module, training in modes:
                     module.training = training
             return soft_targets(logits, self.temperature, logits=True)
-        self.teachers_ = self._fitted_teachers(X, y, labeled)
+        self.teachers_ = self._fitted_teachers(X, y, labeled, teacher_params)
         proba = np.mean([t.predict_proba(X) for t in self.teachers_], axis=0)
         return soft_targets(proba, self.temperature)
 
@@ -261,7 +311,11 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
             transfer set and every label is read.
 
         **fit_params : dict
-            Passed to skorch's ``fit``.
+            Passed to skorch's ``fit``. With metadata routing on
+            (``sklearn.set_config(enable_metadata_routing=True)``), the
+            metadata that a scikit-learn teacher requests
+            (``teacher.set_fit_request``) go to its ``fit`` when it is fitted
+            here, restricted to the labelled rows, and not to skorch.
 
         Returns
         -------
@@ -292,7 +346,8 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
             self._check_teacher_fitted(y_given)
         else:
             self._set_targets(data)
-        soft = self._teacher_soft_targets(data.X, data.y, data.labeled)
+        fit_params, teacher_params = self._split_fit_params(fit_params)
+        soft = self._teacher_soft_targets(data.X, data.y, data.labeled, teacher_params)
         soft = soft.astype(np.float32)
         if transfer_only:
             self.label_encoder_ = LabelEncoder().fit(self._teacher_classes(soft))
