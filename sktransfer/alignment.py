@@ -248,15 +248,15 @@ class CORAL(OneToOneFeatureMixin, _BaseAlignment):
 
     Source rows are whitened with the source covariance and re-coloured with
     the target's: ``x -> (x - m_s) C_s^{-1/2} C_t^{1/2} + m_t``, with
-    ``C = cov + reg * I``. Their covariance becomes the target's, so a
+    ``C = cov + alpha * I``. Their covariance becomes the target's, so a
     classifier trained on them fits the target's second-order statistics.
     Target rows are left as they are.
 
     Parameters
     ----------
-    reg : float, default=1.0
+    alpha : float, default=1.0
         Added to the diagonal of both covariances, as the identity in the
-        paper (which standardises features first: scale ``reg`` with the
+        paper (which standardises features first: scale ``alpha`` with the
         features). It shrinks the map towards the identity: on standardised
         biased-selection tables ``1`` kept the mean within a point of
         source-only, ``1e-5`` did not (``benchmarks/adaptation_defaults.py``).
@@ -290,10 +290,10 @@ class CORAL(OneToOneFeatureMixin, _BaseAlignment):
     Under a pure covariate shift, where ``P(y | x)`` is shared, any map of
     the source rows alone moves them away from their labels, so no default
     can promise to stay within a point of source-only. On standardised
-    biased-selection tables the defaults (``center="pooled"``, ``reg=1``)
+    biased-selection tables the defaults (``center="pooled"``, ``alpha=1``)
     end 0.7 points below it at most on average, with single draws up to 3.4
     points below; ``center="domain"`` ends 2 to 35 points below
-    (``benchmarks/adaptation_defaults.py``). Choose ``reg`` and ``center``
+    (``benchmarks/adaptation_defaults.py``). Choose ``alpha`` and ``center``
     for the task with :mod:`sktransfer.model_selection`, which scores a
     pipeline without target labels.
 
@@ -309,28 +309,28 @@ class CORAL(OneToOneFeatureMixin, _BaseAlignment):
     >>> rng = np.random.RandomState(0)
     >>> X = np.r_[rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) * [1, 3]]
     >>> sample_domain = np.r_[np.ones(200, int), -np.ones(200, int)]
-    >>> Xa = CORAL(reg=0).fit_transform(X, sample_domain=sample_domain)
+    >>> Xa = CORAL(alpha=0).fit_transform(X, sample_domain=sample_domain)
     >>> np.allclose(np.cov(Xa[:200].T), np.cov(X[200:].T))
     True
     """
 
     _parameter_constraints: dict = {
         **_BaseAlignment._parameter_constraints,
-        "reg": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, reg=1.0, *, center="pooled"):
-        self.reg = reg
+    def __init__(self, alpha=1.0, *, center="pooled"):
+        self.alpha = alpha
         self.center = center
 
     def _fit_map(self, source, target):
         identity = np.eye(source.shape[1])
         # Covariances about each domain's own mean, whatever mean the map uses.
         C_source = (
-            np.cov(source, rowvar=False).reshape(identity.shape) + self.reg * identity
+            np.cov(source, rowvar=False).reshape(identity.shape) + self.alpha * identity
         )
         C_target = (
-            np.cov(target, rowvar=False).reshape(identity.shape) + self.reg * identity
+            np.cov(target, rowvar=False).reshape(identity.shape) + self.alpha * identity
         )
         self.coral_map_ = _sqrtm(C_source, -0.5) @ _sqrtm(C_target, 0.5)
         self._n_features_out = source.shape[1]

@@ -301,7 +301,7 @@ _BAD_NET_PARAMETERS = {
         "teacher": "forest",
         "module": 3,
         "temperature": -1.0,
-        "alpha": 1.5,
+        "soft_weight": 1.5,
     },
     "FineTunedClassifier": {
         "layer": 3,

@@ -60,8 +60,8 @@ def soft_targets(teacher_output, temperature, *, logits=False):
     return soft / soft.sum(axis=1, keepdims=True)
 
 
-def distillation_loss(student_logits, soft, labels, *, temperature, alpha):
-    """``alpha T^2 KL(soft || student_T) + (1 - alpha) CE(student, labels)``.
+def distillation_loss(student_logits, soft, labels, *, temperature, soft_weight):
+    """``w T^2 KL(soft || student_T) + (1 - w) CE(student, labels)``, w = soft_weight.
 
     The KL term is averaged over every row; the cross-entropy over the rows
     whose label is not ``-1`` (none: no hard-label term). ``T^2`` keeps the
@@ -81,7 +81,7 @@ def distillation_loss(student_logits, soft, labels, *, temperature, alpha):
     temperature : float
         ``T``.
 
-    alpha : float
+    soft_weight : float
         Weight of the soft-target term, in ``[0, 1]``.
 
     Returns
@@ -97,7 +97,7 @@ def distillation_loss(student_logits, soft, labels, *, temperature, alpha):
         if labelled.any()
         else student_logits.sum() * 0.0
     )
-    return alpha * temperature**2 * kl + (1.0 - alpha) * hard
+    return soft_weight * temperature**2 * kl + (1.0 - soft_weight) * hard
 
 
 class _Student(nn.Sequential):
@@ -122,8 +122,8 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
     relates the classes ("a 2 that looks like a 7"), which hard labels lack.
     The student learns from soft targets at a temperature ``T`` -- ``p **
     (1/T)`` renormalised for a teacher's probabilities, ``softmax(z / T)``
-    for its logits -- with the loss ``alpha T^2 KL(teacher_T || student_T) +
-    (1 - alpha) CE(student, y)``, the cross-entropy on the rows that carry a
+    for its logits -- with the loss ``soft_weight T^2 KL(teacher_T || student_T) +
+    (1 - soft_weight) CE(student, y)``, the cross-entropy on the rows that carry a
     label. The transfer set may hold unlabeled rows (``y == -1``), which
     give only the soft-target term. The teacher's outputs are computed once
     per fit. The student predicts at ``T = 1``.
@@ -145,7 +145,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
     temperature : float, default=4.0
         ``T``.
 
-    alpha : float, default=0.9
+    soft_weight : float, default=0.9
         Weight of the soft-target term; 0 trains on hard labels alone.
 
     criterion, optimizer, lr, max_epochs, batch_size, train_split :
@@ -192,7 +192,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         module=None,
         *,
         temperature=4.0,
-        alpha=0.9,
+        soft_weight=0.9,
         criterion=nn.CrossEntropyLoss,
         **kwargs,
     ):
@@ -200,7 +200,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         # module (a teacher may be one) as a plain attribute.
         self.teacher = teacher
         self.temperature = temperature
-        self.alpha = alpha
+        self.soft_weight = soft_weight
         super().__init__(module, criterion=criterion, **kwargs)
 
     _default_module = _Student
@@ -210,7 +210,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         "teacher": [HasMethods(["predict_proba"]), list, tuple, nn.Module],
         "module": [type, nn.Module, None],
         "temperature": [Interval(Real, 0, None, closed="neither")],
-        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "soft_weight": [Interval(Real, 0, 1, closed="both")],
     }
 
     def _named_teachers(self):
@@ -417,5 +417,5 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
             y_true[:, 1:],
             y_true[:, 0].long(),
             temperature=self.temperature,
-            alpha=self.alpha,
+            soft_weight=self.soft_weight,
         )

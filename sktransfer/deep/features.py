@@ -67,9 +67,9 @@ class LayerOutputs(nn.Module):
     module : torch.nn.Module
         The network.
 
-    layers : str, list of str or None, default=None
+    layer : str, list of str or None, default=None
         Dotted names from ``module.named_modules()``; None takes the
-        network's output.
+        network's output. The list of names is kept as ``layers``.
 
     pooling : {"avg", "max", "avgmax", "flatten"}, callable or dict, \
             default="avg"
@@ -88,11 +88,11 @@ class LayerOutputs(nn.Module):
     """
 
     def __init__(
-        self, module, layers=None, pooling="avg", preprocess=None, data_format="auto"
+        self, module, layer=None, pooling="avg", preprocess=None, data_format="auto"
     ):
         super().__init__()
         self.module = module
-        self.layers = _as_layer_list(layers)
+        self.layers = _as_layer_list(layer)
         self.pooling = pooling
         self.preprocess = preprocess
         self.data_format = data_format
