@@ -14,9 +14,8 @@ labels: mapping it away moves source rows across the class boundary.
 ``center="domain"`` follows the papers; ``center="pooled"`` removes one mean
 computed on both domains, so the map aligns the spreads but keeps the
 offset between the domains. ``"pooled"`` is the default, chosen by
-``benchmarks/adaptation_defaults.py`` on biased-selection tables, where
-``"domain"`` fell 2 to 35 points below source-only; pass ``center="domain"``
-for a shift of appearance.
+``benchmarks/adaptation_defaults.py`` on biased-selection tables; pass
+``center="domain"`` for a shift of appearance.
 """
 
 from numbers import Integral, Real
@@ -157,13 +156,11 @@ class SubspaceAlignment(_BaseAlignment):
 
     Notes
     -----
-    No default keeps subspace alignment within a point of source-only on
-    every covariate shift: with fewer components than features it is also a
-    reduction of dimension, which costs what the dropped directions carried.
-    On biased-selection digits (64 features) the defaults end 2 to 3 points
-    below a logistic regression on all features, while on wine, breast
-    cancer and iris (13, 30 and 4 features) they stay within half a point
-    (``benchmarks/adaptation_defaults.py``).
+    No default keeps subspace alignment as good as source-only on every
+    covariate shift: with fewer components than features it is also a
+    reduction of dimension, which loses what the dropped directions
+    carried, the more so the more features there are (defaults chosen by
+    ``benchmarks/adaptation_defaults.py``).
     Choose ``n_components`` and ``center`` for the task with
     :mod:`sktransfer.model_selection`, which scores a pipeline without
     target labels.
@@ -257,9 +254,10 @@ class CORAL(OneToOneFeatureMixin, _BaseAlignment):
     alpha : float, default=1.0
         Added to the diagonal of both covariances, as the identity in the
         paper (which standardises features first: scale ``alpha`` with the
-        features). It shrinks the map towards the identity: on standardised
-        biased-selection tables ``1`` kept the mean within a point of
-        source-only, ``1e-5`` did not (``benchmarks/adaptation_defaults.py``).
+        features). It shrinks the map towards the identity, so that a small
+        value follows the estimated covariances closely, noise included.
+        Default chosen by ``benchmarks/adaptation_defaults.py`` on
+        standardised biased-selection tables.
 
     center : {"domain", "pooled"}, default="pooled"
         ``"pooled"`` applies the map about one mean of both domains, which
@@ -289,12 +287,12 @@ class CORAL(OneToOneFeatureMixin, _BaseAlignment):
     -----
     Under a pure covariate shift, where ``P(y | x)`` is shared, any map of
     the source rows alone moves them away from their labels, so no default
-    can promise to stay within a point of source-only. On standardised
-    biased-selection tables the defaults (``center="pooled"``, ``alpha=1``)
-    end 0.7 points below it at most on average, with single draws up to 3.4
-    points below; ``center="domain"`` ends 2 to 35 points below
-    (``benchmarks/adaptation_defaults.py``). Choose ``alpha`` and ``center``
-    for the task with :mod:`sktransfer.model_selection`, which scores a
+    can promise to do as well as source-only. ``center="pooled"`` keeps the
+    offset between the domains, which under sample selection bias carries
+    label information that ``center="domain"`` maps away (defaults chosen
+    by ``benchmarks/adaptation_defaults.py`` on standardised
+    biased-selection tables). Choose ``alpha`` and ``center`` for the task
+    with :mod:`sktransfer.model_selection`, which scores a
     pipeline without target labels.
 
     References

@@ -103,15 +103,15 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
 
     lambda_confusion : float, default=0.01
         Weight ``lambda`` of the confusion loss; 0 leaves the domain
-        classifier without effect on the representation. In a short
-        exploration on MNIST -> MNIST-M, 0.1 and above cost target accuracy
-        (``benchmarks/results/domain_confusion.md``).
+        classifier without effect on the representation. A large weight
+        lets confusing the domains outweigh classifying the rows (default
+        chosen by ``benchmarks/domain_confusion.py``).
 
     nu_soft : float, default=0.1
         Weight ``nu`` of the soft-label loss; 0 trains the labelled target
         rows on their hard labels only. The term carries the source's
-        similarities between classes; on MNIST -> MNIST-M, where every class
-        has target labels, it added no accuracy.
+        similarities between classes, which matter most for the classes
+        with few labelled target rows.
 
     temperature : float, default=2.0
         Temperature ``T`` of the soft labels and of the soft-label loss.

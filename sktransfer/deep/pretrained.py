@@ -173,7 +173,8 @@ def efficientnet_lite0_preprocessing(size=224, *, scale=1.0):
     Parameters
     ----------
     size : int, default=224
-        Side of the square input; 112 runs about four times faster on a CPU.
+        Side of the square input; the cost of a forward pass grows with its
+        square (112 costs about a quarter of 224).
 
     scale : float, default=1.0
         Factor bringing the pixels to ``[0, 1]``: 1 for images already

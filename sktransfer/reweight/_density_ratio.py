@@ -206,11 +206,10 @@ class DensityRatioWeighter(BaseWeighter):
       the Gaussian kernel whose ``gamma`` is that of
       :func:`~sktransfer.metrics.mmd2`). Default chosen by
       ``benchmarks/adaptation_defaults.py`` on biased-selection tables:
-      Scott's and Silverman's rules, narrower in many dimensions, gave ratios
-      so uneven that the weighted model fell 2 to 7 points below
-      source-only on average; the median width never fell more than a
-      fraction of a point below, but its weights are close to uniform and
-      gain little either. Given candidate bandwidths, each density takes the
+      Scott's and Silverman's rules are narrower in many dimensions, which
+      makes the ratio of two densities uneven; the median width gives
+      smoother weights, close to uniform when the domains overlap. Given
+      candidate bandwidths, each density takes the
       one that maximises its ``cv``-fold cross-validated log-likelihood
       (:class:`~sklearn.model_selection.GridSearchCV`).
     - ``"kliep"``: ``gamma`` maximises the likelihood cross-validation

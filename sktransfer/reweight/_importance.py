@@ -192,13 +192,12 @@ class ImportanceWeightedClassifier(
 
     Notes
     -----
-    On biased-selection tables (``benchmarks/adaptation_defaults.py``),
-    ``flatten="auto"`` kept every weighter but ``"kde"`` with Scott's
-    bandwidth within half a point of source-only on average, where
-    ``flatten=1`` let kernel mean matching fall 1.9 points below on one
-    table. Single draws still fell up to 4 points below: no default promises
-    a gain on every shift. Choose ``flatten``, ``clip`` and the weighter for
-    the task with :mod:`sktransfer.model_selection`, which scores a pipeline
+    ``flatten="auto"`` bounds the variance that uneven weights cause, not
+    the bias of a poor ratio estimate: a weighter whose ratios are far from
+    the truth still costs accuracy, and no default promises a gain on every
+    shift (defaults chosen by ``benchmarks/adaptation_defaults.py`` on
+    biased-selection tables). Choose ``flatten``, ``clip`` and the weighter
+    for the task with :mod:`sktransfer.model_selection`, which scores a pipeline
     without target labels.
 
     Examples

@@ -22,7 +22,7 @@ __all__ = ["KMMReweighter"]
 
 # n_components="auto": the exact kernel, hence the exact optimum, up to this
 # many source rows, where its Gram matrix stays within 64 MB and its cost
-# close to the approximation's (benchmarks/results/kmm_scaling.md); else a
+# close to the approximation's (benchmarks/kmm_scaling.py); else a
 # Nystroem kernel this rank.
 _AUTO_EXACT_ROWS = 4000
 _AUTO_COMPONENTS = 1000
@@ -257,16 +257,13 @@ class KMMReweighter(BaseWeighter):
     -----
     The defaults, the median heuristic for ``gamma``, ``B=1000`` and the
     ``eps`` of Huang et al., were kept by ``benchmarks/adaptation_defaults.py``
-    on biased-selection tables: ``B=10``, ``eps = B / sqrt(n_s)`` and a four
-    times narrower kernel (scikit-learn's ``gamma = 1 / n_features`` on
-    standardised features) did no better. The optimum's weights can be
-    uneven: used as they are (``flatten=1``) they ended up to 1.9 points
-    below source-only on average on one table; through
-    :class:`ImportanceWeightedClassifier` with its default
-    ``flatten="auto"``, which keeps an effective sample size of half the
-    source rows, no table ended more than half a point below on average,
-    single draws up to 2.7 points below. No setting promises more on every
-    shift: choose ``gamma``, ``B`` and ``flatten`` for the task with
+    on biased-selection tables, against ``B=10``, ``eps = B / sqrt(n_s)``
+    and scikit-learn's ``gamma = 1 / n_features``. The optimum's weights can
+    be uneven, and a model trained with them as they are can do worse than
+    source-only; :class:`ImportanceWeightedClassifier` flattens them by
+    default (``flatten="auto"``) to keep an effective sample size of half
+    the source rows. No setting promises a gain on every shift: choose
+    ``gamma``, ``B`` and ``flatten`` for the task with
     :mod:`sktransfer.model_selection`.
 
     References
