@@ -12,8 +12,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktransfer import datasets
 from sktransfer.datasets import (
+    _images,
     load_fashion_mnist,
     load_mnist_5k,
     load_penguins_islands,
@@ -291,7 +291,7 @@ def test_make_mnist_m_is_abs_of_crop_minus_digit(mnist):
     assert ink.any()
     assert np.array_equal(X_color[ink], 1 - crops[ink])
 
-    photos = datasets._load_photos()
+    photos = _images._load_photos()
     assert all(_find_crop(crop.transpose(1, 2, 0), photos) for crop in crops[:4])
     # Crops of one photo should differ from image to image.
     assert len(set(_row_keys(crops))) == crops.shape[0]
@@ -372,7 +372,7 @@ def test_digits_shift_labels_match_their_images(mnist):
 def test_mnist_halves_are_disjoint(mnist, monkeypatch):
     # Without the colour blend the target images can be looked up in MNIST.
     monkeypatch.setattr(
-        datasets, "make_mnist_m", lambda X, random_state: np.repeat(X, 3, axis=1)
+        _images, "make_mnist_m", lambda X, random_state: np.repeat(X, 3, axis=1)
     )
     X, y, sample_domain = make_digits_shift(
         "mnist", "mnist_m", return_X_y=True, random_state=0
