@@ -5,7 +5,7 @@ from sklearn.utils import Bunch, check_random_state
 
 from .._compat import validate_params
 from .._domain import pack_domains
-from ._base import _import_optional
+from ._base import _import_optional, _to_frame
 
 _PENGUIN_ISLANDS = ("Biscoe", "Dream", "Torgersen")
 _PENGUIN_FEATURES = [
@@ -37,6 +37,7 @@ def _check_islands(islands, role):
         "target": [str, list, tuple],
         "shuffle": ["boolean"],
         "return_X_y": ["boolean"],
+        "as_frame": ["boolean"],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -47,6 +48,7 @@ def load_penguins_islands(
     *,
     shuffle=False,
     return_X_y=False,
+    as_frame=False,
     random_state=None,
 ):
     """Load the Palmer penguins with islands as domains, sex as the label.
@@ -83,6 +85,13 @@ def load_penguins_islands(
     return_X_y : bool, default=False
         If True, return ``(X, y, sample_domain)`` instead of a Bunch.
 
+    as_frame : bool, default=False
+        If True, ``X`` is a pandas DataFrame whose columns are the feature
+        names and ``y`` a Series named ``"sex"``, as scikit-learn's
+        loaders give them; the Bunch's ``frame`` holds both and a
+        ``sample_domain`` column. ``sample_domain`` itself stays an ndarray.
+        Requires pandas (``pip install sktransfer[data]``).
+
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling; ignored when ``shuffle`` is False.
 
@@ -102,6 +111,9 @@ def load_penguins_islands(
         species : ndarray of shape (n_samples,), dtype object
         feature_names : list of str
         target_names : ndarray of shape (2,)
+        frame : pandas DataFrame of shape (n_samples, n_features + 2)
+            Only when ``as_frame`` is True (None otherwise): ``X``, ``y``
+            and ``sample_domain`` as columns.
         DESCR : str
 
     (X, y, sample_domain) : tuple of ndarray
@@ -143,6 +155,11 @@ def load_penguins_islands(
         [X_all[rows[name]] for name in targets],
         [y_all[rows[name]] for name in targets],
     )
+    frame = None
+    if as_frame:
+        X, y, frame = _to_frame(
+            X, y, sample_domain, _PENGUIN_FEATURES, "sex", "load_penguins_islands"
+        )
     if return_X_y:
         return X, y, sample_domain
     index = np.concatenate(list(rows.values()))
@@ -150,6 +167,7 @@ def load_penguins_islands(
         X=X,
         y=y,
         sample_domain=sample_domain,
+        frame=frame,
         island=island[index],
         species=table["species"].to_numpy(dtype=object)[index],
         feature_names=list(_PENGUIN_FEATURES),

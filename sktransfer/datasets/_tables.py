@@ -9,6 +9,7 @@ from sklearn.utils import Bunch, check_random_state
 
 from .._compat import Interval, StrOptions, validate_params
 from .._domain import pack_domains
+from ._base import _to_frame
 
 _TABLES = {
     "breast_cancer": _skdatasets.load_breast_cancer,
@@ -65,6 +66,7 @@ def _selection_proba(X, bias, selection):
         "target_fraction": [Interval(Real, 0, 1, closed="neither")],
         "min_source_per_class": [Interval(Integral, 1, None, closed="left")],
         "return_X_y": ["boolean"],
+        "as_frame": ["boolean"],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -77,6 +79,7 @@ def make_biased_selection(
     target_fraction=0.5,
     min_source_per_class=5,
     return_X_y=False,
+    as_frame=False,
     random_state=None,
 ):
     """Covariate shift by biased sample selection from a scikit-learn table.
@@ -134,6 +137,13 @@ def make_biased_selection(
     return_X_y : bool, default=False
         If True, return ``(X, y, sample_domain)`` instead of a Bunch.
 
+    as_frame : bool, default=False
+        If True, ``X`` is a pandas DataFrame whose columns are the feature
+        names and ``y`` a Series named ``"target"``, as scikit-learn's
+        loaders give them; the Bunch's ``frame`` holds both and a
+        ``sample_domain`` column. ``sample_domain`` itself stays an ndarray.
+        Requires pandas (``pip install sktransfer[data]``).
+
     random_state : int, RandomState instance or None, default=None
         Seeds the split and the selection.
 
@@ -155,6 +165,9 @@ def make_biased_selection(
         feature_names : list of str
         target_names : ndarray
             Class names; absent for ``"diabetes"``.
+        frame : pandas DataFrame of shape (n_samples, n_features + 2)
+            Only when ``as_frame`` is True (None otherwise): ``X``, ``y``
+            and ``sample_domain`` as columns.
         DESCR : str
 
     (X, y, sample_domain) : tuple of ndarray
@@ -204,6 +217,11 @@ def make_biased_selection(
     X, y, sample_domain = pack_domains(
         X_all[source], y_all[source], X_all[target], y_all[target]
     )
+    frame = None
+    if as_frame:
+        X, y, frame = _to_frame(
+            X, y, sample_domain, table.feature_names, "target", "make_biased_selection"
+        )
     if return_X_y:
         return X, y, sample_domain
 
@@ -213,6 +231,7 @@ def make_biased_selection(
         X=X,
         y=y,
         sample_domain=sample_domain,
+        frame=frame,
         selection_proba=proba[index],
         original_index=index,
         feature_names=list(table.feature_names),
