@@ -14,13 +14,20 @@ PYTEST_WORKERS ?= 2
 # pair that works together (5.5 GB, from this machine's local disk).
 VISION_VENV ?= .venv-vision
 VISION_TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+# The exact versions `make test` runs against; `make test-latest` runs the
+# tests in a venv of its own with the newest releases pyproject.toml allows.
+CONSTRAINTS := constraints.txt
+LATEST_VENV ?= .venv-latest
+# The newest torch on PyPI may be a multi-GB CUDA build: override as
+# TORCH_SPEC above, e.g. with pip's --index-url for a CPU build.
+LATEST_TORCH_SPEC ?= torch
 
-.PHONY: demo test test-slow test-vision lint format clean
+.PHONY: demo test test-slow test-vision test-latest lint format clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
 	touch $@
 
 demo: $(BIN)/.installed
@@ -42,6 +49,17 @@ $(VISION_VENV)/bin/.installed: pyproject.toml
 test-vision: $(VISION_VENV)/bin/.installed
 	$(VISION_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) -m vision tests
 
+# Without constraints (the newest releases pyproject.toml allows, torch
+# included), to catch a release that breaks sktransfer before users do.
+$(LATEST_VENV)/bin/.installed: pyproject.toml
+	test -x $(LATEST_VENV)/bin/python || $(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade "$(LATEST_TORCH_SPEC)"
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade -e ".[dev]"
+	touch $@
+
+test-latest: $(LATEST_VENV)/bin/.installed
+	$(LATEST_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" --doctest-modules sktransfer tests
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check conftest.py sktransfer tests benchmarks
 	$(BIN)/ruff format --check conftest.py sktransfer tests benchmarks
@@ -51,4 +69,4 @@ format: $(BIN)/.installed
 	$(BIN)/ruff format conftest.py sktransfer tests benchmarks
 
 clean:
-	rm -rf $(VENV) $(VISION_VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(VISION_VENV) $(LATEST_VENV) .pytest_cache .ruff_cache *.egg-info

@@ -140,18 +140,18 @@ CANDIDATES = {
     ),
     "SA, new defaults": _aligned(lambda c: SubspaceAlignment()),
     "SA, center='pooled'": _aligned(lambda c: SubspaceAlignment(center="pooled")),
-    "CORAL, old defaults (center='domain', reg=1)": _aligned(
-        lambda c: CORAL(reg=1.0, center="domain")
+    "CORAL, old defaults (center='domain', alpha=1)": _aligned(
+        lambda c: CORAL(alpha=1.0, center="domain")
     ),
     "CORAL, new defaults": _aligned(lambda c: CORAL()),
     **{
-        f"CORAL, center='pooled', reg={reg}": _aligned(
-            lambda c, reg=reg: CORAL(reg=reg, center="pooled")
+        f"CORAL, center='pooled', alpha={alpha}": _aligned(
+            lambda c, alpha=alpha: CORAL(alpha=alpha, center="pooled")
         )
-        for reg in (1e-5, 1.0, 10.0, 100.0)
+        for alpha in (1e-5, 1.0, 10.0, 100.0)
     },
-    "CORAL, center='domain', reg=100": _aligned(
-        lambda c: CORAL(reg=100.0, center="domain")
+    "CORAL, center='domain', alpha=100": _aligned(
+        lambda c: CORAL(alpha=100.0, center="domain")
     ),
 }
 # The first table: each estimator's old defaults against its new ones.

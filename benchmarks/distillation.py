@@ -6,8 +6,8 @@ and a random forest, probabilities averaged) and a wider CNN (two conv
 blocks, a hidden layer of 256, dropout) trained on the images and three
 shifted copies of each (random shifts of up to 2 pixels, as Hinton et al.
 jitter their teacher's inputs). The student is DistilledClassifier's default
-small MLP (one hidden layer of 100), distilled (T=4, alpha=0.9) or trained
-on hard labels alone (alpha=0), always against a control: the same student
+small MLP (one hidden layer of 100), distilled (T=4, soft_weight=0.9) or trained
+on hard labels alone (soft_weight=0), always against a control: the same student
 on the same images, for as many epochs, trained on hard labels.
 
 - 4,000 labelled images, against hard labels on them;
@@ -153,13 +153,13 @@ def run(teachers, seeds, epochs, transfer_epochs, n_train, n_test):
             by_teacher = np.where(few == -1, teacher.predict(X_train), few)
             fits = {
                 "hard labels (4,000)": (
-                    {"alpha": 0.0, **kw},
+                    {"soft_weight": 0.0, **kw},
                     X_train,
                     y_train,
                 ),
                 "distilled (4,000)": (kw, X_train, y_train),
                 "hard labels (4,000 + 16,000 shifted, labels copied)": (
-                    {"alpha": 0.0, **transfer_kw},
+                    {"soft_weight": 0.0, **transfer_kw},
                     X_transfer,
                     np.tile(y_train, 5),
                 ),
@@ -169,12 +169,12 @@ def run(teachers, seeds, epochs, transfer_epochs, n_train, n_test):
                     np.concatenate([y_train, np.full(len(X_extra), -1)]),
                 ),
                 "hard labels (500)": (
-                    {"alpha": 0.0, **kw},
+                    {"soft_weight": 0.0, **kw},
                     X_train[labelled],
                     y_train[labelled],
                 ),
                 "hard labels (500 + 3,500 labelled by the teacher)": (
-                    {"alpha": 0.0, **kw},
+                    {"soft_weight": 0.0, **kw},
                     X_train,
                     by_teacher,
                 ),
@@ -212,7 +212,7 @@ def main(argv=None):
             f"training and {n_test} test images, drawn at random and stratified "
             "by label (the 500 labelled images too). The student is "
             "DistilledClassifier's default MLP with its defaults (T = 4, "
-            "alpha = 0.9), which this script does not tune. Test errors (of "
+            "soft_weight = 0.9), which this script does not tune. Test errors (of "
             f'{n_test}), mean ± std over seeds. "gap closed" compares each '
             "distilled student with its control, named in the row: the same "
             "student on the same images trained on hard labels instead of soft "

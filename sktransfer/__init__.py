@@ -28,10 +28,14 @@ deep
 datasets
     Shifted data sets built from data that ships with installed packages.
 exceptions
-    :class:`~sktransfer.exceptions.NoTargetDomainWarning`.
+    :class:`~sktransfer.exceptions.NoTargetDomainWarning` and the other
+    warnings sktransfer raises.
 """
 
-from . import datasets, deep, exceptions, metrics, model_selection, reweight
+import importlib
+from typing import TYPE_CHECKING
+
+from . import datasets, exceptions, metrics, model_selection, reweight
 from ._domain import (
     UNLABELED,
     DomainAwareMixin,
@@ -44,15 +48,6 @@ from ._domain import (
 )
 from .alignment import CORAL, SubspaceAlignment
 from .baseline import SourceOnlyClassifier, SourceOnlyRegressor
-from .deep import (
-    DANNClassifier,
-    DANNRegressor,
-    DeepFeatureTransformer,
-    DistilledClassifier,
-    DomainConfusionClassifier,
-    FineTunedClassifier,
-    FineTunedRegressor,
-)
 from .pipeline import DAPipeline, make_da_pipeline
 from .reweight import (
     DensityRatioWeighter,
@@ -61,7 +56,49 @@ from .reweight import (
     KMMReweighter,
 )
 
+if TYPE_CHECKING:  # what static tools see; at run time, __getattr__ below
+    from . import deep
+    from .deep import (
+        DANNClassifier,
+        DANNRegressor,
+        DeepFeatureTransformer,
+        DistilledClassifier,
+        DomainConfusionClassifier,
+        FineTunedClassifier,
+        FineTunedRegressor,
+    )
+
 __version__ = "0.1.0.dev0"
+
+# The deep estimators need torch and skorch, which take seconds to import:
+# they load on first access (PEP 562), so that the tabular estimators,
+# metrics and model selection import without them.
+_DEEP_NAMES = frozenset(
+    {
+        "DANNClassifier",
+        "DANNRegressor",
+        "DeepFeatureTransformer",
+        "DistilledClassifier",
+        "DomainConfusionClassifier",
+        "FineTunedClassifier",
+        "FineTunedRegressor",
+    }
+)
+
+
+def __getattr__(name):
+    if name == "deep":
+        return importlib.import_module(".deep", __name__)
+    if name in _DEEP_NAMES:
+        value = getattr(importlib.import_module(".deep", __name__), name)
+        globals()[name] = value  # found directly from now on
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "CORAL",

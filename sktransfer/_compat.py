@@ -11,6 +11,8 @@ from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
+    InvalidParameterError,
+    Options,
     StrOptions,
     validate_parameter_constraints,
     validate_params,
@@ -22,6 +24,8 @@ __all__ = [
     "GroupsConsumerMixin",
     "HasMethods",
     "Interval",
+    "InvalidParameterError",
+    "Options",
     "StrOptions",
     "_check_method_params",
     "_fit_context",

@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 )
 
 from ._compat import _num_samples
-from .exceptions import NoTargetDomainWarning
+from .exceptions import NoTargetDomainWarning, UnlabeledSourceRowsWarning
 
 __all__ = [
     "UNLABELED",
@@ -270,6 +270,12 @@ def check_domain_data(
     data : DomainData
         The validated arrays and their masks.
 
+    Warns
+    -----
+    UnlabeledSourceRowsWarning
+        In classification, when ``sample_domain`` is given and source rows
+        carry the reserved label ``-1`` beside labelled source rows.
+
     Raises
     ------
     ValueError
@@ -280,7 +286,7 @@ def check_domain_data(
     """
     if labels not in _LABEL_POLICIES:
         raise ValueError(f"labels must be one of {_LABEL_POLICIES}; got {labels!r}.")
-    X = validate_data(estimator, X, reset=reset, **check_params)
+    X = validate_X(estimator, X, reset=reset, **check_params)
     n_samples = X.shape[0]
     name = type(estimator).__name__
 
@@ -303,6 +309,7 @@ def check_domain_data(
     elif labels is not None and task is not None:
         raise ValueError(f"{name} requires y to be passed, but the target y is None.")
 
+    domains_given = sample_domain is not None
     sample_domain = check_sample_domain(
         sample_domain, n_samples, y=y, default=SOURCE, task=task
     )
@@ -319,6 +326,8 @@ def check_domain_data(
         labeled = ~unlabeled_mask(y, task=task)
         if labels == "source":
             labeled &= source
+    if labels is not None and task == "classification" and domains_given:
+        _warn_unlabeled_source(name, y, labeled, source)
     if labels is not None and task is not None:
         _check_labels(name, y, labeled, source, task)
 
@@ -339,6 +348,48 @@ def check_domain_data(
     return DomainData(X=X, y=y, sample_domain=sample_domain, labeled=labeled)
 
 
+def validate_X(estimator, X, **check_params):
+    """:func:`~sklearn.utils.validation.validate_data` for ``X`` alone.
+
+    The one place every estimator validates ``X`` (fit and predict time):
+    numpy's "could not convert string to float" names neither the parameter
+    nor the fix, so it is re-raised with both.
+    """
+    try:
+        return validate_data(estimator, X, **check_params)
+    except (ValueError, TypeError) as exc:
+        if "convert" not in str(exc) and "numeric" not in str(exc):
+            raise
+        raise ValueError(
+            f"{type(estimator).__name__} needs numeric X; {exc} Encode string or "
+            "categorical columns first (for example with "
+            "sklearn.preprocessing.OneHotEncoder in a pipeline)."
+        ) from exc
+
+
+def _warn_unlabeled_source(name, y, labeled, source):
+    # -1 is reserved for "unlabeled", and a class really called -1 would be
+    # dropped without a word: say so when the user marked the rows as
+    # source rows and some of them carry labels (a fully unlabeled source
+    # raises in _check_labels).
+    unlabeled_source = source & ~labeled
+    if not (unlabeled_source.any() and (labeled & source).any()):
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        minus_one = np.asarray(y == UNLABELED, dtype=bool) & unlabeled_source
+    if minus_one.any():
+        warnings.warn(
+            f"{name}: {int(minus_one.sum())} of the {int(source.sum())} source "
+            "rows (sample_domain > 0) carry the label -1, which is reserved for "
+            "unlabeled rows: they are left out of the labels y the fit reads. "
+            "If -1 is one of your classes, encode y first (for example with "
+            "sklearn.preprocessing.LabelEncoder).",
+            UnlabeledSourceRowsWarning,
+            stacklevel=4,
+        )
+
+
 def _check_labels(name, y, labeled, source, task):
     if not np.any(labeled & source):
         raise ValueError(
@@ -350,9 +401,18 @@ def _check_labels(name, y, labeled, source, task):
         check_classification_targets(y_known)
         classes = np.unique(y_known)
         if classes.shape[0] < 2:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                minus_one = np.any(np.asarray(y == UNLABELED, dtype=bool) & source)
+            hint = (
+                " Rows labelled -1 are unlabeled (-1 is reserved): if -1 is a "
+                "class, encode y first (sklearn.preprocessing.LabelEncoder)."
+                if minus_one
+                else ""
+            )
             raise ValueError(
-                f"{name} needs at least two classes in the labelled rows; got "
-                f"only one class: {classes[0]}."
+                f"{name} needs at least two classes in the labelled rows of y; "
+                f"got only one class: {classes[0]}.{hint}"
             )
     elif task == "regression" and not np.all(np.isfinite(y_known)):
         raise ValueError(f"{name} found infinite values in the labels y.")
@@ -383,7 +443,7 @@ class DomainAwareMixin:
 
     def _validate_predict_data(self, X, sample_domain=None, **check_params):
         """Validate predict-time inputs: rows are target rows by default."""
-        X = validate_data(self, X, reset=False, **check_params)
+        X = validate_X(self, X, reset=False, **check_params)
         return X, check_sample_domain(sample_domain, X.shape[0], default=TARGET)
 
 

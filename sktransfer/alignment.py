@@ -14,9 +14,8 @@ labels: mapping it away moves source rows across the class boundary.
 ``center="domain"`` follows the papers; ``center="pooled"`` removes one mean
 computed on both domains, so the map aligns the spreads but keeps the
 offset between the domains. ``"pooled"`` is the default, chosen by
-``benchmarks/adaptation_defaults.py`` on biased-selection tables, where
-``"domain"`` fell 2 to 35 points below source-only; pass ``center="domain"``
-for a shift of appearance.
+``benchmarks/adaptation_defaults.py`` on biased-selection tables; pass
+``center="domain"`` for a shift of appearance.
 """
 
 from numbers import Integral, Real
@@ -25,7 +24,7 @@ import numpy as np
 from scipy.linalg import eigh
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.decomposition import PCA
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context
 from ._domain import DomainAwareTransformerMixin
@@ -60,7 +59,11 @@ class _BaseAlignment(DomainAwareTransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
-        data = self._validate_domain_data(X, y, sample_domain, labels=None)
+        # Integer X (pixels in uint8...) is cast to float, as scikit-learn's
+        # transformers do: the map's output would otherwise be truncated.
+        data = self._validate_domain_data(
+            X, y, sample_domain, labels=None, dtype=FLOAT_DTYPES
+        )
         X_source = data.X[data.source]
         # Without target rows the target is the source: the map is the identity.
         X_target = data.X[data.target] if data.has_target else X_source
@@ -95,7 +98,9 @@ class _BaseAlignment(DomainAwareTransformerMixin, BaseEstimator):
             The mapped rows.
         """
         check_is_fitted(self)
-        X, sample_domain = self._validate_predict_data(X, sample_domain)
+        X, sample_domain = self._validate_predict_data(
+            X, sample_domain, dtype=FLOAT_DTYPES
+        )
         source = sample_domain > 0
         out = np.empty((X.shape[0], self._n_features_out), dtype=X.dtype)
         out[source] = self._map_source(X[source])
@@ -151,13 +156,11 @@ class SubspaceAlignment(_BaseAlignment):
 
     Notes
     -----
-    No default keeps subspace alignment within a point of source-only on
-    every covariate shift: with fewer components than features it is also a
-    reduction of dimension, which costs what the dropped directions carried.
-    On biased-selection digits (64 features) the defaults end 2 to 3 points
-    below a logistic regression on all features, while on wine, breast
-    cancer and iris (13, 30 and 4 features) they stay within half a point
-    (``benchmarks/adaptation_defaults.py``).
+    No default keeps subspace alignment as good as source-only on every
+    covariate shift: with fewer components than features it is also a
+    reduction of dimension, which loses what the dropped directions
+    carried, the more so the more features there are (defaults chosen by
+    ``benchmarks/adaptation_defaults.py``).
     Choose ``n_components`` and ``center`` for the task with
     :mod:`sktransfer.model_selection`, which scores a pipeline without
     target labels.
@@ -242,18 +245,19 @@ class CORAL(OneToOneFeatureMixin, _BaseAlignment):
 
     Source rows are whitened with the source covariance and re-coloured with
     the target's: ``x -> (x - m_s) C_s^{-1/2} C_t^{1/2} + m_t``, with
-    ``C = cov + reg * I``. Their covariance becomes the target's, so a
+    ``C = cov + alpha * I``. Their covariance becomes the target's, so a
     classifier trained on them fits the target's second-order statistics.
     Target rows are left as they are.
 
     Parameters
     ----------
-    reg : float, default=1.0
+    alpha : float, default=1.0
         Added to the diagonal of both covariances, as the identity in the
-        paper (which standardises features first: scale ``reg`` with the
-        features). It shrinks the map towards the identity: on standardised
-        biased-selection tables ``1`` kept the mean within a point of
-        source-only, ``1e-5`` did not (``benchmarks/adaptation_defaults.py``).
+        paper (which standardises features first: scale ``alpha`` with the
+        features). It shrinks the map towards the identity, so that a small
+        value follows the estimated covariances closely, noise included.
+        Default chosen by ``benchmarks/adaptation_defaults.py`` on
+        standardised biased-selection tables.
 
     center : {"domain", "pooled"}, default="pooled"
         ``"pooled"`` applies the map about one mean of both domains, which
@@ -283,12 +287,12 @@ class CORAL(OneToOneFeatureMixin, _BaseAlignment):
     -----
     Under a pure covariate shift, where ``P(y | x)`` is shared, any map of
     the source rows alone moves them away from their labels, so no default
-    can promise to stay within a point of source-only. On standardised
-    biased-selection tables the defaults (``center="pooled"``, ``reg=1``)
-    end 0.7 points below it at most on average, with single draws up to 3.4
-    points below; ``center="domain"`` ends 2 to 35 points below
-    (``benchmarks/adaptation_defaults.py``). Choose ``reg`` and ``center``
-    for the task with :mod:`sktransfer.model_selection`, which scores a
+    can promise to do as well as source-only. ``center="pooled"`` keeps the
+    offset between the domains, which under sample selection bias carries
+    label information that ``center="domain"`` maps away (defaults chosen
+    by ``benchmarks/adaptation_defaults.py`` on standardised
+    biased-selection tables). Choose ``alpha`` and ``center`` for the task
+    with :mod:`sktransfer.model_selection`, which scores a
     pipeline without target labels.
 
     References
@@ -303,28 +307,28 @@ class CORAL(OneToOneFeatureMixin, _BaseAlignment):
     >>> rng = np.random.RandomState(0)
     >>> X = np.r_[rng.normal(size=(200, 2)), rng.normal(size=(200, 2)) * [1, 3]]
     >>> sample_domain = np.r_[np.ones(200, int), -np.ones(200, int)]
-    >>> Xa = CORAL(reg=0).fit_transform(X, sample_domain=sample_domain)
+    >>> Xa = CORAL(alpha=0).fit_transform(X, sample_domain=sample_domain)
     >>> np.allclose(np.cov(Xa[:200].T), np.cov(X[200:].T))
     True
     """
 
     _parameter_constraints: dict = {
         **_BaseAlignment._parameter_constraints,
-        "reg": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, reg=1.0, *, center="pooled"):
-        self.reg = reg
+    def __init__(self, alpha=1.0, *, center="pooled"):
+        self.alpha = alpha
         self.center = center
 
     def _fit_map(self, source, target):
         identity = np.eye(source.shape[1])
         # Covariances about each domain's own mean, whatever mean the map uses.
         C_source = (
-            np.cov(source, rowvar=False).reshape(identity.shape) + self.reg * identity
+            np.cov(source, rowvar=False).reshape(identity.shape) + self.alpha * identity
         )
         C_target = (
-            np.cov(target, rowvar=False).reshape(identity.shape) + self.reg * identity
+            np.cov(target, rowvar=False).reshape(identity.shape) + self.alpha * identity
         )
         self.coral_map_ = _sqrtm(C_source, -0.5) @ _sqrtm(C_target, 0.5)
         self._n_features_out = source.shape[1]

@@ -16,10 +16,15 @@ from sklearn.base import (
 )
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils import get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import HasMethods, _check_method_params, _fit_context
+from ._compat import HasMethods, _check_method_params, _fit_context, _routing_enabled
 from ._domain import DomainAwarePredictorMixin
 
 __all__ = ["SourceOnlyClassifier", "SourceOnlyRegressor"]
@@ -82,8 +87,14 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
             from ``y`` when None.
 
         **fit_params : dict
-            Passed to the estimator's ``fit``; arrays of length ``n_samples``
-            (such as ``sample_weight``) are restricted to the same rows.
+            Metadata for the estimator's ``fit``; arrays of length
+            ``n_samples`` (such as ``sample_weight``) are restricted to the
+            same rows. With metadata routing off, every one is passed to the
+            estimator. With it on
+            (``sklearn.set_config(enable_metadata_routing=True)``), each goes
+            where it is requested (``estimator.set_fit_request``), and
+            metadata that nothing requests raises scikit-learn's error;
+            ``sample_domain`` stays this estimator's own.
 
         Returns
         -------
@@ -100,16 +111,56 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
             **_PERMISSIVE,
         )
         rows = data.labeled.nonzero()[0]
-        fit_params = _check_method_params(data.X, fit_params, indices=rows)
-        weights = self._source_weights(X, data, rows)
+        routed = self._route_fit_params(fit_params)
+        fit_params = _check_method_params(
+            data.X, routed["estimator"]["fit"], indices=rows
+        )
+        weights = self._source_weights(X, data, rows, routed)
         if weights is not None:
             fit_params["sample_weight"] = weights * fit_params.get("sample_weight", 1.0)
         self.estimator_ = clone(self._default_estimator())
         self.estimator_.fit(data.X[rows], data.y[rows], **fit_params)
         return self
 
-    def _source_weights(self, X, data, rows):
-        """``sample_weight`` of the training rows ``rows``; None for uniform."""
+    def _route_fit_params(self, fit_params):
+        """Metadata of each child's ``fit``, per :meth:`get_metadata_routing`."""
+        if _routing_enabled():
+            return process_routing(self, "fit", **fit_params)
+        # Without routing, everything goes to the estimator, as before
+        # routing existed; the other children get nothing.
+        routed = {name: {"fit": {}} for name in self._children()}
+        routed["estimator"]["fit"] = fit_params
+        return routed
+
+    def _children(self):
+        """The sub-estimators that may receive ``fit`` metadata, by name."""
+        return {"estimator": self._default_estimator()}
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        ``sample_domain`` is requested by this estimator itself; the metadata
+        of ``fit`` go to the sub-estimators that request them.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter`
+            encapsulating the routing information.
+        """
+        router = MetadataRouter(owner=self).add_self_request(self)
+        for name, child in self._children().items():
+            router.add(
+                **{name: child},
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        return router
+
+    def _source_weights(self, X, data, rows, routed):
+        """``sample_weight`` of the training rows ``rows``; None for uniform.
+
+        ``routed`` holds the ``fit`` metadata of each child.
+        """
         return None
 
     def _delegate(self, method, X, sample_domain):

@@ -1,6 +1,10 @@
 """Warnings and errors raised by sktransfer."""
 
-__all__ = ["NoTargetDomainWarning"]
+__all__ = [
+    "NoTargetDomainWarning",
+    "SmallEffectiveSampleSizeWarning",
+    "UnlabeledSourceRowsWarning",
+]
 
 
 class NoTargetDomainWarning(UserWarning):
@@ -17,4 +21,31 @@ class NoTargetDomainWarning(UserWarning):
         import warnings
         from sktransfer.exceptions import NoTargetDomainWarning
         warnings.filterwarnings("ignore", category=NoTargetDomainWarning)
+    """
+
+
+class SmallEffectiveSampleSizeWarning(UserWarning):
+    """Warning raised when a weighter's source weights collapse on a few rows.
+
+    Kish's effective sample size ``(sum w)^2 / sum w^2`` says how many
+    unweighted rows the weighted source sample is worth. Below
+    ``max(10, 5%)`` of the source rows, a model trained with the weights
+    learns from a handful of rows: the shift is too strong for the
+    weighter's settings (kernel width, ``B``, ``clip``), or the domains
+    barely overlap. Flatten the weights
+    (:class:`~sktransfer.reweight.ImportanceWeightedClassifier`'s
+    ``flatten``), widen the kernel, or check that the domains share support.
+    """
+
+
+class UnlabeledSourceRowsWarning(UserWarning):
+    """Warning raised when labelled source rows sit beside source rows marked ``-1``.
+
+    ``-1`` is reserved for "unlabeled" in classification: rows that carry it
+    are left out of every label a method reads, even when ``sample_domain``
+    marks them as source rows. When a problem's own classes include ``-1``,
+    those rows are silently dropped; encode the labels with
+    :class:`~sklearn.preprocessing.LabelEncoder` first. A source domain that
+    is only partly labelled is legitimate: silence the warning with the
+    :mod:`warnings` filters.
     """

@@ -370,6 +370,15 @@ def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=N
     True
     """
     X_source, X_target = _check_pair(X_source, X_target)
+    smallest = min(X_source.shape[0], X_target.shape[0])
+    if smallest < cv:
+        # Stratified folds need a row of each domain in every fold.
+        raise ValueError(
+            f"proxy_a_distance cross-validates its domain classifier over cv={cv} "
+            f"stratified folds, which needs at least {cv} rows in X_source and in "
+            f"X_target; got {X_source.shape[0]} and {X_target.shape[0]}. Lower "
+            "cv (at least 2) or give more rows."
+        )
     if estimator is None:
         estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     X = np.concatenate([X_source, X_target])

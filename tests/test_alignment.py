@@ -25,26 +25,26 @@ def pair():
 
 def test_coral_gives_the_source_the_target_covariance(pair):
     X, sd = pair
-    Xa = CORAL(reg=0.0, center="domain").fit_transform(X, sample_domain=sd)
+    Xa = CORAL(alpha=0.0, center="domain").fit_transform(X, sample_domain=sd)
     np.testing.assert_allclose(np.cov(Xa[sd > 0].T), np.cov(X[sd < 0].T), atol=1e-8)
     np.testing.assert_allclose(Xa[sd > 0].mean(0), X[sd < 0].mean(0), atol=1e-10)
     np.testing.assert_array_equal(Xa[sd < 0], X[sd < 0])
 
 
-def _coral_map(source, target, reg):
+def _coral_map(source, target, alpha):
     """``C_s^{-1/2} C_t^{1/2}`` from the sample covariances, by ``sqrtm``."""
     identity = np.eye(source.shape[1])
-    C_source = np.cov(source, rowvar=False) + reg * identity
-    C_target = np.cov(target, rowvar=False) + reg * identity
+    C_source = np.cov(source, rowvar=False) + alpha * identity
+    C_target = np.cov(target, rowvar=False) + alpha * identity
     return np.linalg.inv(sqrtm(C_source)) @ sqrtm(C_target)
 
 
-@pytest.mark.parametrize("reg", [0.0, 1.0])
-def test_coral_whitens_with_the_source_and_recolours_with_the_target(pair, reg):
+@pytest.mark.parametrize("alpha", [0.0, 1.0])
+def test_coral_whitens_with_the_source_and_recolours_with_the_target(pair, alpha):
     X, sd = pair
     source, target = X[sd > 0], X[sd < 0]
-    Xa = CORAL(reg=reg, center="domain").fit_transform(X, sample_domain=sd)
-    expected = (source - source.mean(0)) @ _coral_map(source, target, reg)
+    Xa = CORAL(alpha=alpha, center="domain").fit_transform(X, sample_domain=sd)
+    expected = (source - source.mean(0)) @ _coral_map(source, target, alpha)
     np.testing.assert_allclose(Xa[sd > 0], expected + target.mean(0), atol=1e-9)
     np.testing.assert_array_equal(Xa[sd < 0], target)
 
@@ -52,7 +52,7 @@ def test_coral_whitens_with_the_source_and_recolours_with_the_target(pair, reg):
 def test_coral_pooled_keeps_the_offset_between_domains(pair):
     X, sd = pair
     source, target = X[sd > 0], X[sd < 0]
-    coral = CORAL(reg=0.0, center="pooled").fit(X, sample_domain=sd)
+    coral = CORAL(alpha=0.0, center="pooled").fit(X, sample_domain=sd)
     Xa = coral.transform(X, sample_domain=sd)
     # The same map (covariances about each domain's own mean), applied about
     # the mean of both domains.

@@ -4,12 +4,14 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.datasets import load_wine
+from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
-from sktransfer import SourceOnlyClassifier, SourceOnlyRegressor
+from sktransfer import SourceOnlyClassifier, SourceOnlyRegressor, make_da_pipeline
 
 
 @pytest.fixture
@@ -107,3 +109,44 @@ def test_grid_search_routes_sample_domain_to_a_bare_estimator(wine):
         X[sd > 0], y[sd > 0]
     )
     np.testing.assert_allclose(search.best_estimator_.estimator_.coef_, direct.coef_)
+
+
+def test_metadata_routing_sends_requested_metadata_to_the_estimator(wine):
+    X, y, sd = wine
+    weights = np.random.RandomState(1).rand(len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        estimator = LogisticRegression().set_fit_request(sample_weight=True)
+        clf = SourceOnlyClassifier(estimator).fit(
+            X, y, sample_domain=sd, sample_weight=weights
+        )
+    direct = LogisticRegression().fit(
+        X[sd > 0], y[sd > 0], sample_weight=weights[sd > 0]
+    )
+    np.testing.assert_array_equal(clf.estimator_.coef_, direct.coef_)
+
+
+def test_metadata_routing_refuses_metadata_nothing_requested(wine):
+    X, y, sd = wine
+    weights = np.ones(len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
+            SourceOnlyClassifier(LogisticRegression()).fit(
+                X, y, sample_domain=sd, sample_weight=weights
+            )
+        with pytest.raises(TypeError, match="not routed to any object"):
+            SourceOnlyRegressor(LinearRegression()).fit(
+                X, y.astype(float), sample_domain=sd, groups=weights
+            )
+
+
+def test_metadata_routing_keeps_sample_domain_in_a_pipeline(wine):
+    X, y, sd = wine
+    with sklearn.config_context(enable_metadata_routing=True):
+        routing = SourceOnlyClassifier().get_metadata_routing()
+        assert routing.consumes("fit", ["sample_domain", "sample_weight"]) == {
+            "sample_domain"
+        }
+        pipe = make_da_pipeline(StandardScaler(), SourceOnlyClassifier())
+        pipe.fit(X, y, sample_domain=sd)
+    unrouted = SourceOnlyClassifier().fit(StandardScaler().fit_transform(X), y, sd)
+    np.testing.assert_array_equal(pipe[-1].estimator_.coef_, unrouted.estimator_.coef_)

@@ -20,6 +20,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from torch import nn
 
 import sktransfer
+from sktransfer._compat import InvalidParameterError
 
 _INSTANCES = {
     "SourceOnlyClassifier": [sktransfer.SourceOnlyClassifier()],
@@ -80,16 +81,9 @@ _STEPS_FITTED_IN_PLACE = "Pipeline fits the estimators of its `steps` in place"
 # in ways these checks see; each reason names the departure.
 _SKORCH = {
     "check_no_attributes_set_in_init": (
-        "skorch sets history_, initialized_ and virtual_params_ in __init__ and "
-        "keeps iterator_train__* as keyword parameters"
+        "skorch's NeuralNet.__init__ sets history_, initialized_ and "
+        "virtual_params_, which the rest of skorch reads before any fit"
     ),
-    "check_set_params": "skorch's set_params interprets values such as callbacks",
-    "check_estimators_partial_fit_n_features": (
-        "skorch's partial_fit goes on training on data as given; the net's own "
-        "fit (validation, schedules, freezing) is the supported entry point"
-    ),
-    "check_n_features_in_after_fitting": "calls skorch's partial_fit, see above",
-    "check_fit_score_takes_y": "calls skorch's partial_fit, see above",
 }
 _EXPECTED_FAILED = {
     "DANNClassifier": {**_SKORCH, "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
@@ -120,12 +114,12 @@ _EXPECTED_FAILED = {
 
 
 def _public_estimator_classes():
+    # getattr, not vars: the deep estimators load on first access.
+    exported = {name: getattr(sktransfer, name) for name in sktransfer.__all__}
     return {
         name: obj
-        for name, obj in vars(sktransfer).items()
-        if name in sktransfer.__all__
-        and inspect.isclass(obj)
-        and issubclass(obj, BaseEstimator)
+        for name, obj in exported.items()
+        if inspect.isclass(obj) and issubclass(obj, BaseEstimator)
     }
 
 
@@ -228,3 +222,133 @@ def test_the_features_a_net_transforms_to_are_what_its_label_head_reads(name):
         np.testing.assert_allclose(net.predict_proba(X), expected, atol=1e-6)
     else:
         np.testing.assert_allclose(net.predict(X), output[:, 0].numpy(), atol=1e-5)
+
+
+def _nets():
+    return sorted(
+        name
+        for name, instances in _INSTANCES.items()
+        if instances and isinstance(instances[0], sktransfer.deep._base.BaseNet)
+    )
+
+
+def _constructor_parameters(cls):
+    """The named parameters of every ``__init__`` up the class hierarchy."""
+    return {
+        name
+        for klass in cls.__mro__
+        if "__init__" in vars(klass)
+        for name, param in inspect.signature(klass.__init__).parameters.items()
+        if name != "self"
+        and param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL)
+    }
+
+
+@pytest.mark.filterwarnings("ignore::sktransfer.exceptions.NoTargetDomainWarning")
+@pytest.mark.parametrize("name", _nets())
+def test_a_fitted_net_reports_its_parameters_only_and_clones_unfitted(name):
+    prototype = _INSTANCES[name][0]
+    # A skorch keyword argument the user passes is a parameter too.
+    net = type(prototype)(
+        **prototype.get_params(deep=False), iterator_valid__num_workers=0
+    )
+    X, y, sd = _one_table(is_regressor(net))
+    net.fit(X, y, sample_domain=sd)
+
+    params = net.get_params(deep=False)
+    expected = _constructor_parameters(type(net)) | {"iterator_valid__num_workers"}
+    assert set(params) == expected
+    assert params["device"] == "auto"
+
+    fresh = clone(net)
+    assert set(vars(fresh)) == set(vars(clone(prototype))) | {
+        "iterator_valid__num_workers"
+    }
+    assert not fresh.initialized_
+    assert fresh.history_ is None
+    assert not hasattr(fresh, "module_")
+    assert not hasattr(fresh, "_shape_kwargs")
+    fresh.fit(X, y, sample_domain=sd)
+    np.testing.assert_array_equal(fresh.predict(X), net.predict(X))
+
+
+# Each net's own parameters, and the ones every net shares, with a value fit
+# refuses before any training.
+_BAD_NET_PARAMETERS = {
+    "DANNClassifier": {
+        "lambda_max": -1.0,
+        "lambda_gamma": 0.0,
+        "lr_annealing": "yes",
+        "adapt_batchnorm": None,
+        "module": "mlp",
+        "lr": -0.1,
+        "max_epochs": 2.5,
+        "batch_size": 0,
+        "train_split": 0.2,
+        "random_state": "seed",
+        "device": 0,
+    },
+    "DANNRegressor": {"lambda_max": float("nan"), "lambda_gamma": -1.0},
+    "DomainConfusionClassifier": {
+        "lambda_confusion": -0.1,
+        "nu_soft": "high",
+        "temperature": 0.0,
+        "pretrain_epochs": -1,
+        "optimizer_domain": "adam",
+        "adapt_batchnorm": 2,
+    },
+    "DistilledClassifier": {
+        "teacher": "forest",
+        "module": 3,
+        "temperature": -1.0,
+        "soft_weight": 1.5,
+    },
+    "FineTunedClassifier": {
+        "layer": 3,
+        "pooling": "mean",
+        "preprocess": 1.0,
+        "data_format": "nchw",
+        "head": 2,
+        "freeze": 1,
+        "unfreeze_at": 1,
+        "freeze_batchnorm": "no",
+        "body_lr_scale": -0.5,
+        "layer_decay": 1.5,
+        "early_stopping": 1.0,
+        "validation_fraction": 1.0,
+        "n_iter_no_change": 0,
+    },
+    "FineTunedRegressor": {"layer_decay": 0.0, "n_iter_no_change": 2.0},
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "param", "value"),
+    [
+        (name, param, value)
+        for name, bad in _BAD_NET_PARAMETERS.items()
+        for param, value in bad.items()
+    ],
+)
+def test_a_net_refuses_a_bad_parameter_value_at_fit(name, param, value):
+    net = clone(_INSTANCES[name][0]).set_params(**{param: value})
+    X, y, sd = _one_table(is_regressor(net))
+    match = f"The '{param}' parameter of {name} must be"
+    with pytest.raises(InvalidParameterError, match=match):
+        net.fit(X, y, sample_domain=sd)
+    assert not hasattr(net, "module_")  # refused before any training
+
+
+@pytest.mark.filterwarnings("ignore::sktransfer.exceptions.NoTargetDomainWarning")
+@pytest.mark.parametrize("name", _nets())
+def test_a_net_trains_through_fit_only_and_warm_start_goes_on(name):
+    net = clone(_INSTANCES[name][0])
+    assert not hasattr(net, "partial_fit")
+    with pytest.raises(AttributeError, match="warm_start=True"):
+        net.partial_fit  # noqa: B018
+    X, y, sd = _one_table(is_regressor(net))
+    net.set_params(warm_start=True).fit(X, y, sample_domain=sd)
+    epochs, module = len(net.history), net.module_
+    net.fit(X, y, sample_domain=sd)
+    assert net.module_ is module  # the same network, trained further
+    assert len(net.history) == epochs + net.max_epochs

@@ -12,8 +12,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktransfer import datasets
 from sktransfer.datasets import (
+    _images,
     load_fashion_mnist,
     load_mnist_5k,
     load_penguins_islands,
@@ -291,7 +291,7 @@ def test_make_mnist_m_is_abs_of_crop_minus_digit(mnist):
     assert ink.any()
     assert np.array_equal(X_color[ink], 1 - crops[ink])
 
-    photos = datasets._load_photos()
+    photos = _images._load_photos()
     assert all(_find_crop(crop.transpose(1, 2, 0), photos) for crop in crops[:4])
     # Crops of one photo should differ from image to image.
     assert len(set(_row_keys(crops))) == crops.shape[0]
@@ -372,7 +372,7 @@ def test_digits_shift_labels_match_their_images(mnist):
 def test_mnist_halves_are_disjoint(mnist, monkeypatch):
     # Without the colour blend the target images can be looked up in MNIST.
     monkeypatch.setattr(
-        datasets, "make_mnist_m", lambda X, random_state: np.repeat(X, 3, axis=1)
+        _images, "make_mnist_m", lambda X, random_state: np.repeat(X, 3, axis=1)
     )
     X, y, sample_domain = make_digits_shift(
         "mnist", "mnist_m", return_X_y=True, random_state=0
@@ -559,3 +559,53 @@ def test_load_fashion_mnist_reads_idx_files(tmp_path):
     write_idx(tmp_path / "bad" / "t10k-labels-idx1-ubyte.gz", labels)
     with pytest.raises(ValueError, match="not an IDX file"):
         load_fashion_mnist("test", data_home=tmp_path / "bad")
+
+
+# as_frame ---------------------------------------------------------------------
+
+
+def _wine(**kw):
+    return make_biased_selection("wine", random_state=0, **kw)
+
+
+def _penguins(**kw):
+    return load_penguins_islands(["Dream", "Torgersen"], "Biscoe", **kw)
+
+
+@pytest.mark.parametrize(
+    ("build", "target_name"), [(_wine, "target"), (_penguins, "sex")]
+)
+def test_as_frame_gives_the_same_rows_in_pandas(build, target_name):
+    pd = pytest.importorskip("pandas")
+    arrays = build()
+    frames = build(as_frame=True)
+    assert arrays.frame is None
+    assert isinstance(frames.X, pd.DataFrame)
+    assert isinstance(frames.y, pd.Series)
+    assert list(frames.X.columns) == list(arrays.feature_names)
+    assert frames.y.name == target_name
+    np.testing.assert_array_equal(frames.X.to_numpy(), arrays.X)
+    np.testing.assert_array_equal(frames.y.to_numpy(), arrays.y)
+    np.testing.assert_array_equal(frames.sample_domain, arrays.sample_domain)
+    assert list(frames.frame.columns) == [
+        *arrays.feature_names,
+        target_name,
+        "sample_domain",
+    ]
+    np.testing.assert_array_equal(frames.frame["sample_domain"], arrays.sample_domain)
+
+    X, y, sample_domain = build(as_frame=True, return_X_y=True)
+    pd.testing.assert_frame_equal(X, frames.X)
+    pd.testing.assert_series_equal(y, frames.y)
+    assert isinstance(sample_domain, np.ndarray)
+
+
+def test_a_frame_fits_a_domain_aware_pipeline():
+    from sktransfer import CORAL, SourceOnlyClassifier, make_da_pipeline
+
+    X, y, sample_domain = make_biased_selection(
+        "wine", as_frame=True, return_X_y=True, random_state=0
+    )
+    pipe = make_da_pipeline(StandardScaler(), CORAL(), SourceOnlyClassifier())
+    pipe.fit(X, y, sample_domain=sample_domain)
+    assert list(pipe[0].feature_names_in_) == list(X.columns)

@@ -199,33 +199,35 @@ def test_kliep_meets_its_constraint_at_the_constrained_optimum(small):
     assert np.mean(np.log(Phi_target @ coef)) >= -direct.fun - 1e-8
 
 
-@pytest.mark.parametrize("alpha", [0.0, 0.3])
-def test_lsif_closed_form_leave_one_out_equals_brute_force(alpha):
+@pytest.mark.parametrize("target_share", [0.0, 0.3])
+def test_lsif_closed_form_leave_one_out_equals_brute_force(target_share):
     rng = np.random.RandomState(0)
     Phi_target = rng.uniform(size=(9, 4))
     Phi_source = rng.uniform(size=(7, 4))
-    regularizations = [1e-3, 0.1, 1.0]
-    brute_force = np.zeros(len(regularizations))
+    alphas = [1e-3, 0.1, 1.0]
+    brute_force = np.zeros(len(alphas))
     for i in range(7):
         keep_target, keep_source = (
             np.delete(Phi_target, i, 0),
             np.delete(Phi_source, i, 0),
         )
-        H = _lsif_gram(keep_target, keep_source, alpha)
-        for k, regularization in enumerate(regularizations):
-            theta = _lsif_coef(H, keep_target.mean(axis=0), regularization)
+        H = _lsif_gram(keep_target, keep_source, target_share)
+        for k, alpha in enumerate(alphas):
+            theta = _lsif_coef(H, keep_target.mean(axis=0), alpha)
             r_target, r_source = Phi_target[i] @ theta, Phi_source[i] @ theta
             brute_force[k] += (
-                alpha / 2 * r_target**2 + (1 - alpha) / 2 * r_source**2 - r_target
+                target_share / 2 * r_target**2
+                + (1 - target_share) / 2 * r_source**2
+                - r_target
             ) / 7
-    closed_form = _lsif_loo_scores(Phi_target, Phi_source, alpha, regularizations)
+    closed_form = _lsif_loo_scores(Phi_target, Phi_source, target_share, alphas)
     assert_allclose(closed_form, brute_force, rtol=1e-10)
 
 
-def test_ulsif_is_rulsif_at_alpha_zero(small):
+def test_ulsif_is_rulsif_at_target_share_zero(small):
     X, _, sample_domain = small
-    ulsif = DensityRatioWeighter("ulsif", alpha=0.5, random_state=0)
-    rulsif = DensityRatioWeighter("rulsif", alpha=0.0, random_state=0)
+    ulsif = DensityRatioWeighter("ulsif", target_share=0.5, random_state=0)
+    rulsif = DensityRatioWeighter("rulsif", target_share=0.0, random_state=0)
     assert_array_equal(
         ulsif.fit(X, sample_domain=sample_domain).weights_,
         rulsif.fit(X, sample_domain=sample_domain).weights_,
@@ -239,14 +241,14 @@ def test_hyper_parameters_searched_or_fixed(small):
     )
     scores = fit.cv_results_["mean_test_score"]
     best = fit.cv_results_["params"][np.argmax(scores)]
-    assert best == {"gamma": fit.gamma_, "regularization": fit.regularization_}
+    assert best == {"gamma": fit.gamma_, "alpha": fit.alpha_}
     assert scores.shape == (63,)
 
-    fixed = DensityRatioWeighter("ulsif", gamma=0.05, regularization=0.1).fit(
+    fixed = DensityRatioWeighter("ulsif", gamma=0.05, alpha=0.1).fit(
         X, sample_domain=sample_domain
     )
     assert fixed.cv_results_ is None
-    assert (fixed.gamma_, fixed.regularization_) == (0.05, 0.1)
+    assert (fixed.gamma_, fixed.alpha_) == (0.05, 0.1)
     assert fixed.centers_.shape == (60, X.shape[1])
 
     kde = DensityRatioWeighter("kde", bandwidth=[0.5, 1.0, 2.0], random_state=0)
@@ -265,9 +267,9 @@ def test_hyper_parameters_searched_or_fixed(small):
         ({"gamma": 0.0}, "gamma"),
         ({"gamma": []}, "gamma"),
         ({"n_centers": 0}, "n_centers"),
-        ({"alpha": 1.0}, "alpha"),
-        ({"regularization": -0.1}, "regularization"),
-        ({"regularization": [0.1, np.inf]}, "regularization"),
+        ({"target_share": 1.0}, "target_share"),
+        ({"alpha": -0.1}, "alpha"),
+        ({"alpha": [0.1, np.inf]}, "alpha"),
         ({"cv": 1}, "cv"),
     ],
 )

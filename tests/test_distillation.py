@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+import sklearn
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_digits
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.linear_model import LogisticRegression
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback
@@ -26,12 +28,12 @@ def test_soft_targets_of_probabilities_and_of_logits():
     np.testing.assert_allclose(soft_targets(proba, 1.0), proba, rtol=1e-12)
 
 
-def test_loss_is_alpha_t2_kl_plus_hard_cross_entropy():
+def test_loss_is_soft_weight_t2_kl_plus_hard_cross_entropy():
     rng = np.random.RandomState(0)
     logits = rng.normal(size=(6, 4))
     soft = soft_targets(rng.dirichlet(np.ones(4), size=6), 3.0)
     labels = np.array([0, 3, -1, 2, -1, 1])
-    T, alpha = 3.0, 0.7
+    T, soft_weight = 3.0, 0.7
 
     def log_softmax(z):
         z = z - z.max(1, keepdims=True)
@@ -45,9 +47,11 @@ def test_loss_is_alpha_t2_kl_plus_hard_cross_entropy():
         torch.tensor(soft),
         torch.tensor(labels),
         temperature=T,
-        alpha=alpha,
+        soft_weight=soft_weight,
     )
-    assert loss.item() == pytest.approx(alpha * T**2 * kl + (1 - alpha) * ce, rel=1e-10)
+    assert loss.item() == pytest.approx(
+        soft_weight * T**2 * kl + (1 - soft_weight) * ce, rel=1e-10
+    )
 
 
 def test_unlabeled_rows_contribute_no_hard_label_loss():
@@ -55,7 +59,7 @@ def test_unlabeled_rows_contribute_no_hard_label_loss():
     logits = torch.tensor(rng.normal(size=(5, 3)))
     soft = torch.tensor(soft_targets(rng.dirichlet(np.ones(3), size=5), 2.0))
     only_soft = distillation_loss(
-        logits, soft, torch.full((5,), -1), temperature=2.0, alpha=0.4
+        logits, soft, torch.full((5,), -1), temperature=2.0, soft_weight=0.4
     )
     kl = torch.nn.functional.kl_div(
         torch.log_softmax(logits / 2.0, 1), soft, reduction="batchmean"
@@ -72,9 +76,9 @@ def digits():
     return X[order], y[order]
 
 
-def test_alpha_zero_is_a_plain_classifier_on_hard_labels(digits):
+def test_soft_weight_zero_is_a_plain_classifier_on_hard_labels(digits):
     X, y = digits
-    kw = {"alpha": 0.0, "max_epochs": 3, "random_state": 0, "verbose": 0}
+    kw = {"soft_weight": 0.0, "max_epochs": 3, "random_state": 0, "verbose": 0}
     forest = RandomForestClassifier(random_state=0).fit(X, y)
     linear = LogisticRegression(max_iter=500).fit(X, y)
     a = DistilledClassifier(forest, **kw).fit(X, y)
@@ -82,12 +86,12 @@ def test_alpha_zero_is_a_plain_classifier_on_hard_labels(digits):
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
-def test_alpha_zero_equals_a_plain_skorch_classifier_with_the_same_seed(digits):
+def test_soft_weight_zero_equals_a_plain_skorch_classifier_with_the_same_seed(digits):
     X, y = digits
     X, y = X[:300], y[:300]
     teacher = LogisticRegression(max_iter=300).fit(X, y)
     student = DistilledClassifier(
-        teacher, alpha=0.0, max_epochs=3, random_state=0, verbose=0
+        teacher, soft_weight=0.0, max_epochs=3, random_state=0, verbose=0
     ).fit(X, y)
     # The seed DistilledClassifier gives torch for random_state=0.
     torch.manual_seed(int(np.random.RandomState(0).randint(2**31)))
@@ -117,7 +121,7 @@ def test_an_unlabeled_transfer_set_helps_a_student_with_few_labels(digits):
     few = np.full(1300, -1)
     few[:150] = y[:150]  # 150 labelled rows, 1,150 unlabeled ones
     kw = {"max_epochs": 30, "random_state": 0, "verbose": 0}
-    alone = DistilledClassifier(teacher, alpha=0.0, **kw).fit(X[:150], y[:150])
+    alone = DistilledClassifier(teacher, soft_weight=0.0, **kw).fit(X[:150], y[:150])
     distilled = DistilledClassifier(teacher, **kw).fit(X[train], few)
     assert distilled.score(X[test], y[test]) > alone.score(X[test], y[test]) + 0.03
 
@@ -133,6 +137,26 @@ def test_a_torch_module_teacher_and_an_unfitted_teacher(digits):
     )
     student.fit(X, y)
     assert student.teachers_[0].classes_.tolist() == list(range(10))
+
+
+@pytest.mark.filterwarnings("ignore::sktransfer.exceptions.UnlabeledSourceRowsWarning")
+def test_metadata_routing_fits_an_unfitted_teacher_with_its_metadata(digits):
+    X, y = digits
+    X, y = X[:300], y[:300].copy()
+    y[200:] = -1  # the teacher is fitted on the labelled rows only
+    weights = np.random.RandomState(0).rand(len(y)) + 0.5
+    with sklearn.config_context(enable_metadata_routing=True):
+        teacher = LogisticRegression(max_iter=300).set_fit_request(sample_weight=True)
+        student = DistilledClassifier(teacher, max_epochs=1, verbose=0)
+        student.fit(X, y, sample_weight=weights)
+        with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
+            DistilledClassifier(
+                LogisticRegression(max_iter=300), max_epochs=1, verbose=0
+            ).fit(X, y, sample_weight=weights)
+    direct = LogisticRegression(max_iter=300).fit(
+        X[:200], y[:200], sample_weight=weights[:200]
+    )
+    np.testing.assert_array_equal(student.teachers_[0].coef_, direct.coef_)
 
 
 class _TargetsSeen(Callback):

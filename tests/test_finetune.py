@@ -206,8 +206,6 @@ def test_bad_settings_are_refused(digits):
         FineTunedClassifier(_body(), freeze="conv*").fit(X, y)
     with pytest.raises(ValueError, match="unfreeze_at needs freeze"):
         FineTunedClassifier(_body(), unfreeze_at=3).fit(X, y)
-    with pytest.raises(ValueError, match="layer_decay"):
-        FineTunedClassifier(_body(), layer_decay=1.5).fit(X, y)
     with pytest.raises(ValueError, match="Unknown layer"):
         FineTunedClassifier(_body(), layer="7", early_stopping=False).fit(X, y)
 

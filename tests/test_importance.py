@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+import sklearn
+from sklearn.base import clone
+from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsClassifier
@@ -108,6 +111,41 @@ def test_sample_weight_multiplies_the_importance_weights(digits):
         X, y, sample_domain=sd, sample_weight=user
     )
     np.testing.assert_allclose(with_user.estimator_.coef_, direct.coef_, rtol=1e-6)
+
+
+def test_routed_sample_weight_multiplies_the_importance_weights(digits):
+    X, y, sd = digits
+    user = np.random.RandomState(0).rand(len(y)) + 0.5
+    unrouted = ImportanceWeightedClassifier(_MISSPECIFIED).fit(
+        X, y, sample_domain=sd, sample_weight=user
+    )
+    with sklearn.config_context(enable_metadata_routing=True):
+        estimator = clone(_MISSPECIFIED).set_fit_request(sample_weight=True)
+        routed = ImportanceWeightedClassifier(estimator).fit(
+            X, y, sample_domain=sd, sample_weight=user
+        )
+        with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
+            ImportanceWeightedClassifier(_MISSPECIFIED).fit(
+                X, y, sample_domain=sd, sample_weight=user
+            )
+    np.testing.assert_array_equal(routed.estimator_.coef_, unrouted.estimator_.coef_)
+
+
+def test_the_weighter_receives_the_metadata_it_requests(digits):
+    X, y, sd = digits
+    calls = []
+
+    class RecordingWeighter(DensityRatioWeighter):
+        def fit(self, X, y=None, sample_domain=None, tag=None):
+            calls.append(tag)
+            return super().fit(X, y, sample_domain=sample_domain)
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        weighter = RecordingWeighter().set_fit_request(tag=True)
+        ImportanceWeightedClassifier(_MISSPECIFIED, weighter).fit(
+            X, y, sample_domain=sd, tag="routed"
+        )
+    assert calls == ["routed"]
 
 
 def test_estimator_without_sample_weight_is_refused(digits):

@@ -1,6 +1,8 @@
 """What sktransfer's skorch nets share: device, seeding, sizes from the data."""
 
 import contextlib
+import copy
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -9,12 +11,25 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
+from torch import nn
 
+from .._compat import Interval, Options, validate_parameter_constraints
 from .._domain import DomainAwarePredictorMixin, DomainAwareTransformerMixin
+from ._inference import run_in_batches
 
 # What the nets take, at fit and at predict time: feature rows or images, in
 # float32 (torch's default).
 _INPUT = {"allow_nd": True, "dtype": np.float32}
+
+
+def copy_module(module):
+    """A copy of a torch module, anything else as it is.
+
+    A fit trains (and switches the mode of) the modules it builds on; the
+    ones the user passed -- ``module``, ``module__feature_extractor``, a
+    fine-tuning head -- are copied first, so that they are never modified.
+    """
+    return copy.deepcopy(module) if isinstance(module, nn.Module) else module
 
 
 def resolve_device(device):
@@ -35,12 +50,32 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
     - The default module (``_default_module``) is built with sizes from the
       data (``_shape_kwargs``, set by ``fit``) plus the ``module__*``
       parameters; a module the user gives gets the ``module__*`` only.
+    - ``get_params`` holds the constructor's parameters and the skorch
+      ``**kwargs`` given, never a fit's private state (``_shape_kwargs``,
+      ``_step``, ...): ``clone`` of a fitted net is an unfitted one.
     - Training batches are shuffled (skorch does not shuffle by default).
     - Adam, ``lr=1e-3``, 30 epochs, batches of 64 and no validation split are
       the defaults; subclasses pass on only what they change.
+    - ``fit`` is the only way to train (no ``partial_fit``): subclasses
+      validate the data, set the sizes, then call ``_fit_network``.
     """
 
     _default_module = None
+    # Whether predict-time rows must have the shape of the training rows
+    # (the default networks end in layers sized from it); fine-tuned
+    # pretrained networks pool and resize, and take other image sizes.
+    _fixed_row_shape = True
+
+    # Checked at fit (``_check_params``); subclasses add their own. skorch
+    # takes batch_size=-1 for "all rows in one batch".
+    _parameter_constraints: dict = {
+        "lr": [Interval(Real, 0, None, closed="left")],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), Options(int, {-1})],
+        "train_split": [callable, None],
+        "random_state": ["random_state"],
+        "device": [str, torch.device, None],
+    }
 
     def __init__(
         self,
@@ -56,9 +91,8 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         device="auto",
         **kwargs,
     ):
-        # The defaults every sktransfer net shares: Adam, no validation split
-        # unless asked for, shuffled training batches.
-        kwargs.setdefault("iterator_train__shuffle", True)
+        # The defaults every sktransfer net shares: Adam and no validation
+        # split unless asked for; shuffled training batches (get_params_for).
         super().__init__(
             module,
             criterion=criterion,
@@ -80,9 +114,41 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
     def device(self, value):
         self._device = value
 
+    def _get_param_names(self):
+        # skorch takes every attribute not ending in "_" for a parameter,
+        # which would expose skorch's own _params_to_validate and the state
+        # a fit keeps in private attributes (_shape_kwargs, _step, ...), and
+        # let clone carry that state into the new net. A leading underscore
+        # means private here, as in scikit-learn: never a parameter (skorch
+        # refuses such keyword arguments anyway). ``device`` is a property
+        # over ``_device``.
+        names = super()._get_param_names()
+        return [name for name in names if not name.startswith("_")] + ["device"]
+
     def get_params(self, deep=True, **kwargs):
         params = super().get_params(deep=deep, **kwargs)
+        # As given ("auto"), not the device it resolves to.
         params["device"] = self._device
+        return params
+
+    def __setattr__(self, name, value):
+        # skorch refuses a torch module given as a plain attribute outside
+        # its initialize methods (it takes it for a component to register),
+        # except while __init__ runs. A parameter __init__ set (a module
+        # instance, a fine-tuning head, a teacher) is the user's value, and
+        # set_params replaces it as __init__ set it.
+        if not name.endswith("_") and name in vars(self):
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
+    def get_params_for(self, prefix):
+        params = super().get_params_for(prefix)
+        if prefix == "iterator_train":
+            # Shuffled training batches by default (skorch does not shuffle),
+            # set here rather than as an iterator_train__shuffle keyword in
+            # __init__, where it would be an attribute no one passed.
+            params.setdefault("shuffle", True)
         return params
 
     def __getstate__(self):
@@ -95,16 +161,58 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         self.__dict__.pop("device", None)
         self._device = device
 
+    @property
+    def partial_fit(self):
+        """Not available: ``fit`` is the one way to train these nets.
+
+        skorch's ``partial_fit`` trains on its input as given, past the
+        validation, label encoding and domain indicator ``fit`` prepares,
+        and these nets' training is defined over a whole fit: DANN's
+        adaptation factor rises over its progress, domain confusion
+        pretrains on the source first, batch norm is re-estimated on the
+        target after it, fine-tuning unfreezes and stops early by epoch.
+        To go on training from the current weights, set ``warm_start=True``
+        and call ``fit`` again.
+        """
+        raise AttributeError(
+            f"{type(self).__name__} has no partial_fit: call fit, with "
+            "warm_start=True to go on from the current weights."
+        )
+
+    def _fit_network(self, X, y, **fit_params):
+        """skorch's ``fit`` on prepared data, without its public ``partial_fit``."""
+        if not self.warm_start or not self.initialized_:
+            self.initialize()
+        NeuralNet.partial_fit(self, X, y, _routing_method="fit", **fit_params)
+        return self
+
+    def _check_params(self):
+        """Validate the parameters against ``_parameter_constraints``, at fit.
+
+        skorch's own ``_validate_params`` checks the ``**kwargs`` names
+        only, so scikit-learn's ``_fit_context`` (which calls it) cannot be
+        used; subclasses extend this with checks across parameters.
+        """
+        params = self.get_params(deep=False)
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {name: params[name] for name in self._parameter_constraints},
+            caller_name=type(self).__name__,
+        )
+
     def initialize_module(self):
         # Sizes come from the data: until a fit has seen some (set_params
         # before fit re-initialises), there is nothing to build.
         if not hasattr(self, "_shape_kwargs"):
             return self
         module = self._default_module if self.module is None else self.module
-        kwargs = self.get_params_for("module")
+        kwargs = {
+            name: copy_module(value)
+            for name, value in self.get_params_for("module").items()
+        }
         if module is self._default_module:
             kwargs = {**self._shape_kwargs, **kwargs}
-        self.module_ = self.initialized_instance(module, kwargs)
+        self.module_ = self.initialized_instance(copy_module(module), kwargs)
         return self
 
     @contextlib.contextmanager
@@ -119,13 +227,31 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
 
     def _validate_domain_data(self, X, y=None, sample_domain=None, **kwargs):
         # Batch norm, in every default module, needs two rows to train on.
-        return super()._validate_domain_data(
+        data = super()._validate_domain_data(
             X, y, sample_domain, ensure_min_samples=2, **_INPUT, **kwargs
         )
+        self._row_shape = data.X.shape[1:]
+        return data
 
     def _validated_input(self, X, sample_domain):
         """Predict-time ``X`` as float32 (images allowed); rows are target rows."""
         check_is_fitted(self, "module_")
+        # n_features_in_ covers the first axis after the rows only: an image
+        # of another size would reach the network and fail deep inside it,
+        # or be reported as a number of "features". Checked first for images.
+        fitted = getattr(self, "_row_shape", None)
+        shape = tuple(getattr(X, "shape", ()))[1:]
+        if (
+            self._fixed_row_shape
+            and fitted is not None
+            and len(fitted) > 1
+            and shape != tuple(fitted)
+        ):
+            raise ValueError(
+                f"X has rows of shape {shape}, but {type(self).__name__} was "
+                f"fitted on rows of shape {tuple(fitted)}; resize (or reshape) "
+                "X to the shape of the training rows."
+            )
         X, _ = self._validate_predict_data(X, sample_domain, **_INPUT)
         return X
 
@@ -163,12 +289,12 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         X = self._validated_input(X, sample_domain)
         features = self._feature_module()
         self.module_.eval()
-        batches = []
-        with torch.no_grad():
-            for Xi, _ in self.get_iterator(self.get_dataset(X), training=False):
-                Xi = Xi.to(self.device)
-                batches.append(features(Xi).flatten(1).cpu())
-        return torch.cat(batches).numpy()
+        return run_in_batches(
+            lambda batch: features(batch).flatten(1),
+            X,
+            batch_size=self.batch_size,
+            device=self.device,
+        )
 
 
 class ClassifierNetMixin(DomainAwarePredictorMixin, ClassifierMixin):

@@ -1,245 +1,28 @@
 """Domain-adversarial neural networks (Ganin & Lempitsky 2015) as skorch nets."""
 
-import numpy as np
-import torch
-from skorch.callbacks import PassthroughScoring
+from numbers import Real
+
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch import nn
 
-from ._base import BaseNet, ClassifierNetMixin, RegressorNetMixin
-from ._modules import (
-    BATCH_NORMS,
-    GradientReversal,
-    default_feature_extractor,
-    head,
-    lambda_schedule,
-)
+from .._compat import Interval
+from ._adaptation import DANNModule, _DomainAdaptationNet
+from ._base import ClassifierNetMixin, RegressorNetMixin
+from ._modules import lambda_schedule
 
 __all__ = ["DANNClassifier", "DANNRegressor", "DANNModule"]
 
 
-class DANNModule(nn.Module):
-    """Feature extractor G_f, label predictor G_y and domain classifier G_d.
-
-    ``forward(X, domain=None)`` returns ``(label_output, domain_logit)``; the
-    domain classifier sees the features through a gradient reversal layer,
-    whose ``coefficient`` the net sets at every step. In training, when
-    ``domain`` is given and ``split_domains`` is True, source and target rows
-    go through the feature extractor separately, so that each batch-norm layer
-    normalises each domain with its own statistics (AdaBN-style).
-
-    Parameters
-    ----------
-    input_shape : tuple of int
-        Shape of one row (set by the net from the data).
-
-    n_outputs : int
-        Outputs of the label predictor (set by the net from ``y``).
-
-    feature_extractor : torch.nn.Module, default=None
-        G_f; an MLP for feature rows, a small CNN for images when None. A
-        custom module should expose its output width as ``n_outputs``, or
-        give both heads.
-
-    label_predictor : torch.nn.Module, default=None
-        G_y; a two-layer perceptron when None.
-
-    domain_classifier : torch.nn.Module, default=None
-        G_d, ending in one logit per row; a two-layer perceptron when None.
-
-    split_domains : bool, default=True
-        Normalise each domain with its own batch statistics in training.
-    """
-
-    def __init__(
-        self,
-        input_shape,
-        n_outputs,
-        feature_extractor=None,
-        label_predictor=None,
-        domain_classifier=None,
-        split_domains=True,
-    ):
-        super().__init__()
-        self.feature_extractor = feature_extractor or default_feature_extractor(
-            input_shape
-        )
-        width = getattr(self.feature_extractor, "n_outputs", None)
-        if (label_predictor is None or domain_classifier is None) and width is None:
-            raise ValueError(
-                "A custom feature_extractor needs an n_outputs attribute, or both "
-                "a label_predictor and a domain_classifier."
-            )
-        self.label_predictor = label_predictor or head(width, n_outputs)
-        self.domain_classifier = domain_classifier or head(width, 1)
-        self.reversal = GradientReversal(0.0)
-        self.split_domains = split_domains
-
-    def features(self, X, domain=None):
-        is_target = None if domain is None else domain > 0.5
-        if (
-            not (self.training and self.split_domains)
-            or is_target is None
-            or min(int(is_target.sum()), int((~is_target).sum())) < 2
-        ):
-            return self.feature_extractor(X)
-        parts = [self.feature_extractor(X[mask]) for mask in (~is_target, is_target)]
-        features = parts[0].new_empty((X.shape[0], *parts[0].shape[1:]))
-        features[~is_target], features[is_target] = parts
-        return features
-
-    def forward(self, X, domain=None):
-        features = self.features(X, domain)
-        return (
-            self.label_predictor(features),
-            self.domain_classifier(self.reversal(features)).squeeze(-1),
-        )
-
-
-class _DomainAdaptationNet(BaseNet):
-    """What the nets over a :class:`DANNModule` share (DANN, domain confusion).
-
-    Validation of both domains, the domain indicator passed with every batch,
-    per-epoch ``label_loss``/``domain_loss``/``domain_acc``, the label loss on
-    labelled rows, and AdaBN after training. ``_labels`` says which labels
-    ``fit`` reads: the source rows' (unsupervised) or all (semi-supervised).
-    """
-
-    _labels = "source"
-    # Per-batch values each epoch's history averages (PassthroughScoring).
-    _epoch_scores = ("label_loss", "domain_loss", "domain_acc")
-
-    def __init__(self, module=DANNModule, *, criterion, adapt_batchnorm=True, **kwargs):
-        # Shuffled batches (BaseNet's default) mix source and target rows,
-        # which the domain loss and the per-domain batch statistics need.
-        super().__init__(module, criterion=criterion, **kwargs)
-        self.adapt_batchnorm = adapt_batchnorm
-
-    _default_module = DANNModule
-
-    @property
-    def _default_callbacks(self):
-        scores = [
-            (name, PassthroughScoring(name=name, on_train=True))
-            for name in self._epoch_scores
-        ]
-        callbacks = super()._default_callbacks
-        return callbacks[:-1] + scores + callbacks[-1:]
-
-    def fit(self, X, y, sample_domain=None, **fit_params):
-        """Train on labelled source rows and on all rows for the domain loss.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, c, h, w)
-            Source and target rows together.
-
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` or ``NaN`` for unlabeled rows. Target labels are
-            never read.
-
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``> 0`` source, ``< 0`` target).
-
-        **fit_params : dict
-            Passed to skorch's ``fit``.
-
-        Returns
-        -------
-        self : object
-            Fitted net.
-        """
-        data = self._validate_domain_data(
-            X,
-            y,
-            sample_domain,
-            labels=self._labels,
-            task=self._task,
-        )
-        self._shape_kwargs = {
-            "input_shape": data.X.shape[1:],
-            "n_outputs": self._set_targets(data),
-        }
-        targets = self._encode(data.y, data.labeled)
-        domain = data.target.astype(np.float32)
-        self._total_steps = self.max_epochs * int(
-            np.ceil(len(targets) / self.batch_size)
-        )
-        self._step = 0
-        # Without target rows there is nothing to adapt to: no domain loss.
-        self._adapting = data.has_target
-        with self._seeded():
-            super().fit({"X": data.X, "domain": domain}, targets, **fit_params)
-        if self.adapt_batchnorm and data.has_target:
-            self._adapt_batchnorm(data.X[data.target])
-        return self
-
-    def get_iterator(self, dataset, training=False):
-        iterator = super().get_iterator(dataset, training=training)
-        # A last training batch of one row breaks batch norm ("expected more
-        # than 1 value per channel"): drop it, as the next epoch reshuffles.
-        if (
-            training
-            and len(dataset) > iterator.batch_size
-            and len(dataset) % iterator.batch_size == 1
-            and not iterator.drop_last
-        ):
-            kwargs = {**self.get_params_for("iterator_train"), "drop_last": True}
-            kwargs.setdefault("batch_size", self.batch_size)
-            iterator = self.iterator_train(dataset, **kwargs)
-        return iterator
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        label_output = y_pred[0] if isinstance(y_pred, tuple) else y_pred
-        return self._label_loss(label_output, y_true)
-
-    def _label_loss(self, label_output, y_true):
-        y_true = to_tensor(y_true, device=self.device)
-        labelled = self._labelled(y_true)
-        if not labelled.any():
-            # A batch without labelled rows trains the domain classifier only.
-            return label_output.sum() * 0.0
-        return self.criterion_(label_output[labelled], y_true[labelled])
-
-    def _adapt_batchnorm(self, X_target):
-        """Re-estimate batch-norm statistics on the target rows (AdaBN).
-
-        Predictions treat rows as target rows; normalising them with the
-        target's own statistics is what the per-domain training prepared.
-        The whole network runs over the target rows, so that batch norm in
-        the heads follows the target's features too.
-        """
-        norms = [m for m in self.module_.modules() if isinstance(m, BATCH_NORMS)]
-        if not norms or len(X_target) < 2:
-            return
-        momenta = [m.momentum for m in norms]
-        # Only the batch norms in training mode: dropout stays off, so the
-        # statistics are those of the features predictions will see.
-        self.module_.eval()
-        for m in norms:
-            m.reset_running_stats()
-            m.momentum = None  # a cumulative average over the whole pass
-            m.train()
-        # Balanced chunks, so that no batch holds a single row.
-        n_batches = int(np.ceil(len(X_target) / self.batch_size))
-        with torch.no_grad():
-            for rows in np.array_split(np.arange(len(X_target)), n_batches):
-                self.module_(to_tensor(X_target[rows], self.device))
-        for m, momentum in zip(norms, momenta, strict=True):
-            m.momentum = momentum
-        self.module_.eval()
-
-    def _label_output(self, X, sample_domain):
-        return super()._label_output(X, sample_domain)[0]
-
-    def _feature_module(self):
-        """G_f, whose output both heads read."""
-        return self.module_.feature_extractor
-
-
 class _BaseDANN(_DomainAdaptationNet):
     """Gradient reversal with its adaptation schedule: the DANN training step."""
+
+    _parameter_constraints: dict = {
+        **_DomainAdaptationNet._parameter_constraints,
+        "lambda_max": [Interval(Real, 0, None, closed="left")],
+        "lambda_gamma": [Interval(Real, 0, None, closed="neither")],
+        "lr_annealing": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -342,6 +125,14 @@ class DANNClassifier(ClassifierNetMixin, _BaseDANN):
 
     adapt_batchnorm : bool, default=True
         Re-estimate batch-norm statistics on the target rows after training.
+
+    data_format : {"auto", "channels_first", "channels_last", "none"}, \
+            default="auto"
+        Layout of image rows, read as
+        :class:`~sktransfer.deep.FineTunedClassifier` reads it (see
+        :func:`~sktransfer.deep.to_channels_first`): channels-last
+        ``(n, h, w, c)`` and grey ``(n, h, w)`` batches are turned channels
+        first before the network is built. ``"none"`` passes rows as given.
 
     train_split : callable or None, default=None
         skorch's validation split; None trains on every row.

@@ -8,8 +8,9 @@ from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator, to_tensor
 from torch import nn
 
+from .._compat import Interval
+from ._adaptation import DANNModule, _DomainAdaptationNet
 from ._base import ClassifierNetMixin
-from .dann import DANNModule, _DomainAdaptationNet
 from .distillation import soft_targets
 
 __all__ = ["DomainConfusionClassifier"]
@@ -102,15 +103,15 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
 
     lambda_confusion : float, default=0.01
         Weight ``lambda`` of the confusion loss; 0 leaves the domain
-        classifier without effect on the representation. In a short
-        exploration on MNIST -> MNIST-M, 0.1 and above cost target accuracy
-        (``benchmarks/results/domain_confusion.md``).
+        classifier without effect on the representation. A large weight
+        lets confusing the domains outweigh classifying the rows (default
+        chosen by ``benchmarks/domain_confusion.py``).
 
     nu_soft : float, default=0.1
         Weight ``nu`` of the soft-label loss; 0 trains the labelled target
         rows on their hard labels only. The term carries the source's
-        similarities between classes; on MNIST -> MNIST-M, where every class
-        has target labels, it added no accuracy.
+        similarities between classes, which matter most for the classes
+        with few labelled target rows.
 
     temperature : float, default=2.0
         Temperature ``T`` of the soft labels and of the soft-label loss.
@@ -125,6 +126,14 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
 
     adapt_batchnorm : bool, default=True
         Re-estimate batch-norm statistics on the target rows after training.
+
+    data_format : {"auto", "channels_first", "channels_last", "none"}, \
+            default="auto"
+        Layout of image rows, read as
+        :class:`~sktransfer.deep.FineTunedClassifier` reads it (see
+        :func:`~sktransfer.deep.to_channels_first`): channels-last
+        ``(n, h, w, c)`` and grey ``(n, h, w)`` batches are turned channels
+        first before the network is built. ``"none"`` passes rows as given.
 
     train_split : callable or None, default=None
         skorch's validation split; None trains on every row.
@@ -194,6 +203,16 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
     )
     _task = "classification"
     _pretraining = False
+    _parameter_constraints: dict = {
+        **_DomainAdaptationNet._parameter_constraints,
+        "lambda_confusion": [Interval(Real, 0, None, closed="left")],
+        "nu_soft": [Interval(Real, 0, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "optimizer_domain": [callable, None],
+    }
+    # Pretraining runs on the labelled source rows alone: batch norm needs two.
+    _min_labelled_source = 2
 
     def __init__(
         self,
@@ -239,34 +258,7 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
         self : object
             Fitted net.
         """
-        self._check_params()
         return super().fit(X, y, sample_domain=sample_domain, **fit_params)
-
-    def _check_params(self):
-        for name in ("lambda_confusion", "nu_soft"):
-            value = getattr(self, name)
-            if not isinstance(value, Real) or not value >= 0:
-                raise ValueError(
-                    f"{name} must be a non-negative number; got {value!r}."
-                )
-        if not isinstance(self.temperature, Real) or not self.temperature > 0:
-            raise ValueError(
-                f"temperature must be a positive number; got {self.temperature!r}."
-            )
-        if (
-            not isinstance(self.pretrain_epochs, Integral)
-            or isinstance(self.pretrain_epochs, bool)
-            or self.pretrain_epochs < 0
-        ):
-            raise ValueError(
-                "pretrain_epochs must be a non-negative integer; got "
-                f"{self.pretrain_epochs!r}."
-            )
-        if self.optimizer_domain is not None and not callable(self.optimizer_domain):
-            raise ValueError(
-                "optimizer_domain must be a torch optimizer class or None; got "
-                f"{self.optimizer_domain!r}."
-            )
 
     def initialize(self):
         # A fresh network has no source model yet: the next fit_loop trains

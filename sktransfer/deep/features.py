@@ -11,10 +11,10 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
-from tqdm import tqdm
 
 from .._compat import Interval, StrOptions, _fit_context
-from ._base import resolve_device
+from ._base import copy_module, resolve_device
+from ._inference import as_tensor, run_in_batches
 from .images import DATA_FORMATS, to_channels_first
 from .pretrained import load_model
 
@@ -48,14 +48,6 @@ def _pool(output, pooling):
     return output.reshape(output.shape[0], -1)
 
 
-def _as_tensor(X, device):
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    if any(stride < 0 for stride in X.strides):
-        # numpy calls a reversed view of one row contiguous; torch refuses it.
-        X = X.copy()
-    return torch.from_numpy(X).to(device)
-
-
 def _as_layer_list(layer):
     if layer is None:
         return []
@@ -75,9 +67,9 @@ class LayerOutputs(nn.Module):
     module : torch.nn.Module
         The network.
 
-    layers : str, list of str or None, default=None
+    layer : str, list of str or None, default=None
         Dotted names from ``module.named_modules()``; None takes the
-        network's output.
+        network's output. The list of names is kept as ``layers``.
 
     pooling : {"avg", "max", "avgmax", "flatten"}, callable or dict, \
             default="avg"
@@ -96,11 +88,11 @@ class LayerOutputs(nn.Module):
     """
 
     def __init__(
-        self, module, layers=None, pooling="avg", preprocess=None, data_format="auto"
+        self, module, layer=None, pooling="avg", preprocess=None, data_format="auto"
     ):
         super().__init__()
         self.module = module
-        self.layers = _as_layer_list(layers)
+        self.layers = _as_layer_list(layer)
         self.pooling = pooling
         self.preprocess = preprocess
         self.data_format = data_format
@@ -314,7 +306,7 @@ class DeepFeatureTransformer(TransformerMixin, BaseEstimator):
             load_model(self.module, self.weights),
             self.layer,
             self.pooling,
-            copy.deepcopy(self.preprocess),
+            copy_module(self.preprocess),
             self.data_format,
         )
         self.module_ = module.to(resolve_device(self.device)).eval()
@@ -334,7 +326,7 @@ class DeepFeatureTransformer(TransformerMixin, BaseEstimator):
     def _blocks(self, X):
         device = resolve_device(self.device)
         with torch.inference_mode(), self._forward_context():
-            return self.module_.blocks(_as_tensor(X, device))
+            return self.module_.blocks(as_tensor(X, device))
 
     def transform(self, X):
         """Features of ``X``: the pooled layer outputs, concatenated.
@@ -351,15 +343,17 @@ class DeepFeatureTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "module_")
         X = validate_data(self, X, reset=False, allow_nd=True)
-        device = resolve_device(self.device)
-        features = np.empty((X.shape[0], self.n_features_out_), dtype=np.float32)
-        starts = range(0, X.shape[0], self.batch_size)
-        with torch.inference_mode(), self._forward_context():
-            for start in tqdm(starts, disable=not self.verbose, desc="features"):
-                rows = slice(start, start + self.batch_size)
-                batch = _as_tensor(X[rows], device)
-                features[rows] = self.module_(batch).float().cpu().numpy()
-        return features
+        # Each batch is written into one preallocated array: no list of
+        # batches to concatenate, which matters for large image sets.
+        return run_in_batches(
+            self.module_,
+            X,
+            batch_size=self.batch_size,
+            device=resolve_device(self.device),
+            out=np.empty((X.shape[0], self.n_features_out_), dtype=np.float32),
+            context=self._forward_context(),
+            progress="features" if self.verbose else None,
+        )
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: ``<layer>_<index>`` (``output_<index>`` for None).

@@ -1,8 +1,8 @@
 """Fine-tuning a pretrained network: a new head, frozen layers, slower lower layers."""
 
-import copy
 import fnmatch
 from collections import defaultdict
+from numbers import Integral, Real
 
 import torch
 from sklearn.utils import check_random_state
@@ -10,9 +10,11 @@ from skorch.callbacks import EarlyStopping, Freezer, Unfreezer
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from ._base import BaseNet, ClassifierNetMixin, RegressorNetMixin
+from .._compat import Interval, StrOptions
+from ._base import BaseNet, ClassifierNetMixin, RegressorNetMixin, copy_module
 from ._modules import BATCH_NORMS
-from .features import LayerOutputs
+from .features import POOLINGS, LayerOutputs
+from .images import DATA_FORMATS
 from .pretrained import load_model
 
 __all__ = ["FineTunedClassifier", "FineTunedRegressor", "FineTuneModule"]
@@ -83,6 +85,28 @@ def _contains(outer, name):
 class _BaseFineTuned(BaseNet):
     """The construction and the training set-up the two fine-tuned nets share."""
 
+    # A pretrained body pools its output: other image sizes are welcome.
+    _fixed_row_shape = False
+
+    _parameter_constraints: dict = {
+        **BaseNet._parameter_constraints,
+        "module": [nn.Module, type, str],
+        "layer": [str, None],
+        "pooling": [StrOptions(set(POOLINGS)), callable],
+        "weights": "no_validation",
+        "preprocess": [callable, None],
+        "data_format": [StrOptions(set(DATA_FORMATS))],
+        "head": [nn.Module, callable, None],
+        "freeze": [str, list, tuple, None],
+        "unfreeze_at": [Interval(Integral, 2, None, closed="left"), None],
+        "freeze_batchnorm": ["boolean"],
+        "body_lr_scale": [Interval(Real, 0, None, closed="left")],
+        "layer_decay": [Interval(Real, 0, 1, closed="right"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         module,
@@ -133,23 +157,11 @@ class _BaseFineTuned(BaseNet):
     # -- parameters -------------------------------------------------------
 
     def _check_params(self):
-        if self.unfreeze_at is not None and (
-            self.freeze is None or int(self.unfreeze_at) < 2
-        ):
+        super()._check_params()
+        if self.unfreeze_at is not None and self.freeze is None:
             raise ValueError(
-                "unfreeze_at needs freeze and an epoch number of at least 2; got "
-                f"freeze={self.freeze!r}, unfreeze_at={self.unfreeze_at!r}."
-            )
-        if self.layer_decay is not None and not 0 < self.layer_decay <= 1:
-            raise ValueError(f"layer_decay must be in (0, 1]; got {self.layer_decay}.")
-        if self.body_lr_scale < 0:
-            raise ValueError(
-                f"body_lr_scale must be non-negative; got {self.body_lr_scale}."
-            )
-        if self.early_stopping and not 0 < self.validation_fraction < 1:
-            raise ValueError(
-                "validation_fraction must be in (0, 1); got "
-                f"{self.validation_fraction}."
+                "unfreeze_at needs freeze: there is nothing to unfreeze; got "
+                f"freeze=None, unfreeze_at={self.unfreeze_at!r}."
             )
 
     def _freeze_patterns(self):
@@ -191,7 +203,18 @@ class _BaseFineTuned(BaseNet):
             stratified=self._task == "classification",
             random_state=seed,
         )
-        return split(self.get_dataset(X, y), y, **fit_params)
+        try:
+            return split(self.get_dataset(X, y), y, **fit_params)
+        except ValueError as exc:
+            # scikit-learn's message ("test_size = 6 should be greater or
+            # equal to the number of classes") never says early stopping.
+            raise ValueError(
+                f"early_stopping holds out validation_fraction="
+                f"{self.validation_fraction} of the {len(y)} labelled rows, "
+                f"and that split fails: {str(exc).rstrip('.')}. Raise "
+                "validation_fraction, give more labelled rows, or pass "
+                "early_stopping=False."
+            ) from exc
 
     # -- the network ------------------------------------------------------
 
@@ -205,7 +228,7 @@ class _BaseFineTuned(BaseNet):
             pretrained,
             self.layer,
             self.pooling,
-            _copy_module(self.preprocess),
+            copy_module(self.preprocess),
             self.data_format,
         )
         sample = torch.as_tensor(self._shape_kwargs["sample"])
@@ -216,7 +239,7 @@ class _BaseFineTuned(BaseNet):
         if self.head is None:
             head = nn.Linear(width, n_outputs)
         elif isinstance(self.head, nn.Module):
-            head = _copy_module(self.head)
+            head = copy_module(self.head)
         else:
             head = self.head(width, n_outputs)
         self.module_ = FineTuneModule(body, head, self.freeze_batchnorm)
@@ -317,7 +340,7 @@ class _BaseFineTuned(BaseNet):
         }
         targets = self._encode(data.y, data.labeled)[data.labeled]
         with self._seeded():
-            super().fit(X_fit, targets, **fit_params)
+            self._fit_network(X_fit, targets, **fit_params)
         self.layer_lrs_ = self._layer_lrs()
         return self
 
@@ -339,11 +362,6 @@ class _BaseFineTuned(BaseNet):
             if params:
                 lrs[unit] = lr_of[id(params[0])]
         return lrs
-
-
-def _copy_module(module):
-    """A copy of a torch module (a fit never changes what the user passed)."""
-    return copy.deepcopy(module) if isinstance(module, nn.Module) else module
 
 
 class FineTunedClassifier(ClassifierNetMixin, _BaseFineTuned):

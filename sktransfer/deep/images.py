@@ -2,10 +2,16 @@
 
 import numbers
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["DATA_FORMATS", "ImagePreprocessing", "to_channels_first"]
+__all__ = [
+    "DATA_FORMATS",
+    "ImagePreprocessing",
+    "channels_first_array",
+    "to_channels_first",
+]
 
 DATA_FORMATS = ("auto", "channels_first", "channels_last", "none")
 
@@ -34,24 +40,54 @@ def to_channels_first(X, data_format="auto"):
     X : torch.Tensor
         A view of the input; nothing is copied.
     """
-    if data_format == "none" or X.ndim == 2:
-        return X
-    if X.ndim == 3 and data_format != "channels_last":
+    layout = _layout(tuple(X.shape), data_format)
+    if layout == "grey":
         return X.unsqueeze(1)
-    if X.ndim == 3:
-        return X.unsqueeze(-1).permute(0, 3, 1, 2)
-    if X.ndim != 4:
+    if layout == "channels_last":
+        return X.permute(0, 3, 1, 2)
+    return X
+
+
+def channels_first_array(X, data_format="auto"):
+    """:func:`to_channels_first` for a numpy batch, by the same rule.
+
+    The nets that build their network from the shape of a row (DANN,
+    domain confusion) call it on the data before anything else, so that
+    they read images in the layouts the pretrained-network estimators read.
+
+    Returns
+    -------
+    X : ndarray
+        ``X`` itself when its layout is already right, else a new
+        C-contiguous array; the caller's array is never modified.
+    """
+    layout = _layout(X.shape, data_format)
+    if layout == "grey":
+        return X[:, None]
+    if layout == "channels_last":
+        return np.ascontiguousarray(X.transpose(0, 3, 1, 2))
+    return X
+
+
+def _layout(shape, data_format):
+    """What a batch of this shape needs to be channels first."""
+    if data_format == "none" or len(shape) == 2:
+        return "as_is"
+    if len(shape) == 3:
+        # One channel axis, added: first and last are the same layout.
+        return "grey"
+    if len(shape) != 4:
         raise ValueError(
-            f"Images must have 3 or 4 dimensions, got shape {tuple(X.shape)}; "
+            f"Images must have 3 or 4 dimensions, got shape {tuple(shape)}; "
             "pass data_format='none' for other inputs."
         )
     if data_format == "channels_last" or (
         data_format == "auto"
-        and X.shape[-1] in _CHANNEL_COUNTS
-        and X.shape[1] not in _CHANNEL_COUNTS
+        and shape[-1] in _CHANNEL_COUNTS
+        and shape[1] not in _CHANNEL_COUNTS
     ):
-        return X.permute(0, 3, 1, 2)
-    return X
+        return "channels_last"
+    return "as_is"
 
 
 class ImagePreprocessing(nn.Module):

@@ -1,5 +1,6 @@
 """What every reweighting method shares: fit on both domains, weigh the source."""
 
+import warnings
 from abc import abstractmethod
 
 import numpy as np
@@ -7,8 +8,15 @@ from sklearn.base import BaseEstimator
 
 from .._compat import _fit_context
 from .._domain import DomainAwareMixin
+from ..exceptions import SmallEffectiveSampleSizeWarning
 
 __all__ = ["BaseWeighter", "effective_sample_size"]
+
+# A fit warns when the weights are worth fewer unweighted rows than this
+# fraction of the source rows, or than _MIN_ESS rows, whichever is larger
+# (SmallEffectiveSampleSizeWarning).
+_MIN_ESS_FRACTION = 0.05
+_MIN_ESS = 10
 
 
 def effective_sample_size(weights):
@@ -87,7 +95,24 @@ class BaseWeighter(DomainAwareMixin, BaseEstimator):
             weights = self._fit_source_only(X_source)
         self.weights_ = np.asarray(weights, dtype=np.float64)
         self.effective_sample_size_ = effective_sample_size(self.weights_)
+        self._warn_small_ess(X_source.shape[0])
         return self
+
+    def _warn_small_ess(self, n_source):
+        # With fewer source rows than _MIN_ESS, even uniform weights would
+        # warn: the threshold is capped at the number of rows.
+        threshold = min(max(_MIN_ESS, _MIN_ESS_FRACTION * n_source), n_source)
+        if self.effective_sample_size_ < threshold:
+            warnings.warn(
+                f"{type(self).__name__}: the weights of the {n_source} source "
+                "rows are worth an effective sample size of "
+                f"{self.effective_sample_size_:.1f} rows (below {threshold:.0f}): "
+                "a few rows take most of the weight. Flatten the weights "
+                "(ImportanceWeightedClassifier's flatten), widen the kernel "
+                "(gamma), or check that the domains overlap.",
+                SmallEffectiveSampleSizeWarning,
+                stacklevel=3,
+            )
 
     def _fit_source_only(self, X_source):
         """Weights when there is no target: one for every row."""

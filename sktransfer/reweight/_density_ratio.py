@@ -24,7 +24,7 @@ _EPS = np.finfo(np.float64).eps
 # Candidate kernel widths, as multiples of the median-heuristic gamma.
 _GAMMA_FACTORS = np.logspace(-1, 2, 7)
 # Candidate ridge penalties of uLSIF / RuLSIF, as in Kanamori et al. (2009).
-_REGULARIZATIONS = np.logspace(-3, 1, 9)
+_ALPHAS = np.logspace(-3, 1, 9)
 
 
 def _candidates(value, name):
@@ -96,55 +96,55 @@ def _kliep_fit(Z_target, Z_source, centers, gamma):
     )
 
 
-def _lsif_gram(Phi_target, Phi_source, alpha, n_left_out=0):
+def _lsif_gram(Phi_target, Phi_source, share, n_left_out=0):
     """``H`` of the relative Pearson-divergence objective.
 
-    ``alpha/n_t Phi_t' Phi_t + (1 - alpha)/n_s Phi_s' Phi_s``, where the means
+    ``share/n_t Phi_t' Phi_t + (1 - share)/n_s Phi_s' Phi_s``, where the means
     divide by ``n - n_left_out`` (the leave-one-out refits need both).
     """
     n_target = Phi_target.shape[0] - n_left_out
     n_source = Phi_source.shape[0] - n_left_out
-    return alpha / n_target * (Phi_target.T @ Phi_target) + (1.0 - alpha) / n_source * (
-        Phi_source.T @ Phi_source
-    )
+    target_term = share / n_target * (Phi_target.T @ Phi_target)
+    source_term = (1.0 - share) / n_source * (Phi_source.T @ Phi_source)
+    return target_term + source_term
 
 
-def _lsif_coef(H, h, regularization):
-    """``max(0, (H + lambda I)^-1 h)``: the (R)uLSIF solution, clipped."""
-    theta = solve(H + regularization * np.eye(H.shape[0]), h, assume_a="pos")
+def _lsif_coef(H, h, alpha):
+    """``max(0, (H + alpha I)^-1 h)``: the (R)uLSIF solution, clipped."""
+    theta = solve(H + alpha * np.eye(H.shape[0]), h, assume_a="pos")
     return np.maximum(theta, 0.0)
 
 
-def _lsif_loo_scores(Phi_target, Phi_source, alpha, regularizations):
+def _lsif_loo_scores(Phi_target, Phi_source, share, alphas):
     """Leave-one-out relative Pearson-divergence objective, in closed form.
 
     Round ``i`` leaves out target row ``i`` and source row ``i`` together
     (``i < min(n_t, n_s)``; the caller shuffles the rows), refits the clipped
     solution on the rest and scores the two rows left out with
-    ``alpha/2 r(xt)^2 + (1 - alpha)/2 r(xs)^2 - r(xt)``. Without the pair,
-    ``H + lambda I`` is a fixed matrix minus a rank-two term, so the
+    ``share/2 r(xt)^2 + (1 - share)/2 r(xs)^2 - r(xt)``. Without the pair,
+    ``H + alpha I`` is a fixed matrix minus a rank-two term, so the
     Woodbury identity gives every round's solution from one inverse, as in
-    Kanamori et al. (2009), who do it for ``alpha = 0`` (rank one).
+    Kanamori et al. (2009), who do it for ``share = 0`` (rank one).
 
     Returns
     -------
-    scores : ndarray of shape (n_regularizations,)
+    scores : ndarray of shape (n_alphas,)
         Mean leave-one-out objective (lower is better) for each penalty.
     """
     n_target, n_basis = Phi_target.shape
     n_source = Phi_source.shape[0]
     n_pairs = min(n_target, n_source)
     # H without pair i is G - U_i' D U_i, with U_i = [phi(xt_i); phi(xs_i)].
-    G = _lsif_gram(Phi_target, Phi_source, alpha, n_left_out=1)
-    D = np.array([alpha / (n_target - 1), (1.0 - alpha) / (n_source - 1)])
+    G = _lsif_gram(Phi_target, Phi_source, share, n_left_out=1)
+    D = np.array([share / (n_target - 1), (1.0 - share) / (n_source - 1)])
     U = np.stack([Phi_target[:n_pairs], Phi_source[:n_pairs]], axis=1)
     h_loo = (Phi_target.sum(axis=0) - Phi_target[:n_pairs]) / (n_target - 1)
 
-    scores = np.empty(len(regularizations))
-    for k, regularization in enumerate(regularizations):
-        M_inv = np.linalg.inv(G + regularization * np.eye(n_basis))
+    scores = np.empty(len(alphas))
+    for k, alpha in enumerate(alphas):
+        M_inv = np.linalg.inv(G + alpha * np.eye(n_basis))
         # (M - U'DU)^-1 = M^-1 + M^-1 U' (I - D U M^-1 U')^-1 D U M^-1, a form
-        # that stays finite when alpha = 0 makes D singular.
+        # that stays finite when share = 0 makes D singular.
         V = h_loo @ M_inv
         W = U @ M_inv
         S = np.eye(2) - D[:, None] * np.einsum("nkb,nlb->nkl", W, U)
@@ -153,7 +153,7 @@ def _lsif_loo_scores(Phi_target, Phi_source, alpha, regularizations):
         theta = np.maximum(V + np.einsum("nk,nkb->nb", c, W), 0.0)
         r_target, r_source = np.einsum("nkb,nb->kn", U, theta)
         scores[k] = np.mean(
-            alpha / 2 * r_target**2 + (1.0 - alpha) / 2 * r_source**2 - r_target
+            share / 2 * r_target**2 + (1.0 - share) / 2 * r_source**2 - r_target
         )
     return scores
 
@@ -185,13 +185,14 @@ class DensityRatioWeighter(BaseWeighter):
       ``sum_t log beta(xt)`` subject to ``mean_s beta(xs) = 1`` (a
       Kullback-Leibler fit of ``P_T`` by ``beta P_S``).
     - ``"ulsif"`` (Kanamori et al. 2009): the same model fitted by least
-      squares, ``min 1/2 mean_s beta(xs)^2 - mean_t beta(xt) + lambda/2 |a|^2``,
-      whose solution has the closed form ``(H + lambda I)^-1 h``; negative
+      squares, ``min 1/2 mean_s beta(xs)^2 - mean_t beta(xt) + alpha/2 |a|^2``,
+      whose solution has the closed form ``(H + alpha I)^-1 h``; negative
       coefficients are set to zero.
     - ``"rulsif"`` (Yamada et al. 2011): uLSIF for the *relative* ratio
-      ``r_alpha(x) = p_T(x) / (alpha p_T(x) + (1 - alpha) p_S(x))``, which is
-      bounded by ``1 / alpha`` and so stays smooth where ``p_S`` is small.
-      Its weights are ``r_alpha``, not ``beta`` (``"ulsif"`` is ``alpha=0``).
+      ``r(x) = p_T(x) / (s p_T(x) + (1 - s) p_S(x))`` with
+      ``s = target_share``, which is bounded by ``1 / s`` and so stays
+      smooth where ``p_S`` is small. Its weights are ``r``, not ``beta``
+      (``"ulsif"`` is ``target_share=0``).
 
     Every method works on the features standardised with the mean and
     standard deviation of the pooled source and target rows (``scaler_``):
@@ -205,11 +206,10 @@ class DensityRatioWeighter(BaseWeighter):
       the Gaussian kernel whose ``gamma`` is that of
       :func:`~sktransfer.metrics.mmd2`). Default chosen by
       ``benchmarks/adaptation_defaults.py`` on biased-selection tables:
-      Scott's and Silverman's rules, narrower in many dimensions, gave ratios
-      so uneven that the weighted model fell 2 to 7 points below
-      source-only on average; the median width never fell more than a
-      fraction of a point below, but its weights are close to uniform and
-      gain little either. Given candidate bandwidths, each density takes the
+      Scott's and Silverman's rules are narrower in many dimensions, which
+      makes the ratio of two densities uneven; the median width gives
+      smoother weights, close to uniform when the domains overlap. Given
+      candidate bandwidths, each density takes the
       one that maximises its ``cv``-fold cross-validated log-likelihood
       (:class:`~sklearn.model_selection.GridSearchCV`).
     - ``"kliep"``: ``gamma`` maximises the likelihood cross-validation
@@ -218,11 +218,11 @@ class DensityRatioWeighter(BaseWeighter):
       training folds), over the median heuristic
       (:func:`~sktransfer.metrics.mmd2`'s default width) times
       ``logspace(-1, 2, 7)``.
-    - ``"ulsif"``, ``"rulsif"``: ``gamma`` and ``regularization`` minimise
+    - ``"ulsif"``, ``"rulsif"``: ``gamma`` and ``alpha`` minimise
       the leave-one-out (relative) Pearson-divergence objective
-      ``alpha/2 r(xt)^2 + (1 - alpha)/2 r(xs)^2 - r(xt)``, computed in closed
+      ``s/2 r(xt)^2 + (1 - s)/2 r(xs)^2 - r(xt)``, computed in closed
       form as in the papers, over the same ``gamma`` grid and
-      ``regularization`` in ``logspace(-3, 1, 9)``. Each round leaves out one
+      ``alpha`` in ``logspace(-3, 1, 9)``. Each round leaves out one
       target and one source row, paired at random; ``min(n_s, n_t)`` rounds.
 
     A hyper-parameter given as one number is used as it is.
@@ -261,13 +261,14 @@ class DensityRatioWeighter(BaseWeighter):
         centred on target rows drawn at random (all of them when there are
         fewer).
 
-    alpha : float, default=0.1
+    target_share : float, default=0.1
         ``method="rulsif"`` only: the share of the target density in the
         denominator of the relative ratio, in ``[0, 1)``; weights are bounded
-        by ``1 / alpha``. The default is that of the ``densratio`` package.
+        by ``1 / target_share``. The default is that of the ``densratio``
+        package.
 
-    regularization : float, array-like of float or None, default=None
-        ``"ulsif"``, ``"rulsif"``: the ridge penalty ``lambda > 0`` on the
+    alpha : float, array-like of float or None, default=None
+        ``"ulsif"``, ``"rulsif"``: the ridge penalty ``alpha > 0`` on the
         coefficients; candidate penalties to choose from, or None for the
         default grid.
 
@@ -318,7 +319,7 @@ class DensityRatioWeighter(BaseWeighter):
     gamma_ : float
         ``"kliep"``, ``"ulsif"``, ``"rulsif"``: the basis width used.
 
-    regularization_ : float
+    alpha_ : float
         ``"ulsif"``, ``"rulsif"``: the ridge penalty used.
 
     cv_results_ : dict or None
@@ -381,8 +382,8 @@ class DensityRatioWeighter(BaseWeighter):
         ],
         "gamma": [Interval(Real, 0, None, closed="neither"), "array-like", None],
         "n_centers": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, 1, closed="left")],
-        "regularization": [
+        "target_share": [Interval(Real, 0, 1, closed="left")],
+        "alpha": [
             Interval(Real, 0, None, closed="neither"),
             "array-like",
             None,
@@ -399,8 +400,8 @@ class DensityRatioWeighter(BaseWeighter):
         bandwidth="median",
         gamma=None,
         n_centers=100,
-        alpha=0.1,
-        regularization=None,
+        target_share=0.1,
+        alpha=None,
         cv=5,
         random_state=None,
     ):
@@ -409,8 +410,8 @@ class DensityRatioWeighter(BaseWeighter):
         self.bandwidth = bandwidth
         self.gamma = gamma
         self.n_centers = n_centers
+        self.target_share = target_share
         self.alpha = alpha
-        self.regularization = regularization
         self.cv = cv
         self.random_state = random_state
 
@@ -425,7 +426,7 @@ class DensityRatioWeighter(BaseWeighter):
         Returns
         -------
         weights : ndarray of shape (n_samples,)
-            ``beta(x)`` of each row (the relative ratio ``r_alpha(x)`` for
+            ``beta(x)`` of each row (the relative ratio ``r(x)`` for
             ``method="rulsif"``); ones after a fit without target rows.
             Where the estimate is infinite (a classifier certain that a row
             is a target row, a KDE far from every source row) it is capped
@@ -564,19 +565,16 @@ class DensityRatioWeighter(BaseWeighter):
         self.coef_ = _kliep_fit(Z_target, Z_source, Z_target[index], self.gamma_)
 
     def _fit_lsif(self, X_target, Z_source, Z_target, rng):
-        alpha = self.alpha if self.method == "rulsif" else 0.0
+        share = self.target_share if self.method == "rulsif" else 0.0
         gammas = self._gamma_candidates(Z_source, Z_target)
-        if self.regularization is None:
-            regularizations = _REGULARIZATIONS
-        else:
-            regularizations = _candidates(self.regularization, "regularization")
+        alphas = _ALPHAS if self.alpha is None else _candidates(self.alpha, "alpha")
         index = self._draw_centers(Z_target.shape[0], rng)
         self.centers_ = X_target[index]
         centers = Z_target[index]
-        if gammas.size * regularizations.size > 1:
+        if gammas.size * alphas.size > 1:
             if min(Z_source.shape[0], Z_target.shape[0]) < 2:
                 raise ValueError(
-                    f"method={self.method!r} chooses gamma and regularization by "
+                    f"method={self.method!r} chooses gamma and alpha by "
                     "leave-one-out, which needs two source and two target rows; "
                     f"got {Z_source.shape[0]} and {Z_target.shape[0]}. Pass one "
                     "value of each."
@@ -589,26 +587,24 @@ class DensityRatioWeighter(BaseWeighter):
                     -_lsif_loo_scores(
                         _rbf_design(Z_target[order_target], centers, gamma),
                         _rbf_design(Z_source[order_source], centers, gamma),
-                        alpha,
-                        regularizations,
+                        share,
+                        alphas,
                     )
                     for gamma in gammas
                 ]
             )
-            grid = [(g, r) for g in gammas for r in regularizations]
+            grid = [(g, r) for g in gammas for r in alphas]
             self.cv_results_ = {
-                "params": [{"gamma": g, "regularization": r} for g, r in grid],
+                "params": [{"gamma": g, "alpha": r} for g, r in grid],
                 "param_gamma": np.array([g for g, _ in grid]),
-                "param_regularization": np.array([r for _, r in grid]),
+                "param_alpha": np.array([r for _, r in grid]),
                 "mean_test_score": scores.ravel(),
             }
-            best_gamma, best_regularization = np.unravel_index(
-                np.argmax(scores), scores.shape
-            )
+            best_gamma, best_alpha = np.unravel_index(np.argmax(scores), scores.shape)
             gammas = gammas[[best_gamma]]
-            regularizations = regularizations[[best_regularization]]
+            alphas = alphas[[best_alpha]]
         self.gamma_ = float(gammas[0])
-        self.regularization_ = float(regularizations[0])
+        self.alpha_ = float(alphas[0])
         Phi_target = _rbf_design(Z_target, centers, self.gamma_)
-        H = _lsif_gram(Phi_target, _rbf_design(Z_source, centers, self.gamma_), alpha)
-        self.coef_ = _lsif_coef(H, Phi_target.mean(axis=0), self.regularization_)
+        H = _lsif_gram(Phi_target, _rbf_design(Z_source, centers, self.gamma_), share)
+        self.coef_ = _lsif_coef(H, Phi_target.mean(axis=0), self.alpha_)

@@ -72,21 +72,26 @@ class _BaseImportanceWeighted(_BaseSourceModel):
         tags.input_tags.allow_nan = False
         return tags
 
-    def _source_weights(self, X, data, rows):
+    def _default_weighter(self):
+        if self.weighter is None:
+            return DensityRatioWeighter(method="classifier")
+        return self.weighter
+
+    def _children(self):
+        return {**super()._children(), "weighter": self._default_weighter()}
+
+    def _source_weights(self, X, data, rows, routed):
         estimator = self._default_estimator()
         if not has_fit_parameter(estimator, "sample_weight"):
             raise ValueError(
                 f"{type(self).__name__} trains its estimator with sample_weight, "
                 f"and {type(estimator).__name__}.fit takes no sample_weight."
             )
-        weighter = (
-            DensityRatioWeighter(method="classifier")
-            if self.weighter is None
-            else self.weighter
-        )
         # The weighter sees every row with the domains the fit uses, never the
         # labels; its weights_ follow the source rows in row order.
-        self.weighter_ = clone(weighter).fit(X, sample_domain=data.sample_domain)
+        self.weighter_ = clone(self._default_weighter()).fit(
+            X, sample_domain=data.sample_domain, **routed["weighter"]["fit"]
+        )
         beta = np.zeros(data.sample_domain.shape[0])
         beta[data.source] = self.weighter_.weights_
         beta = beta[rows]
@@ -123,6 +128,12 @@ class ImportanceWeightedClassifier(
     never read. ``predict``, ``predict_proba``, ``decision_function`` and
     ``score`` use the fitted estimator.
 
+    A ``sample_weight`` passed to ``fit`` multiplies the importance weights:
+    the estimator is fitted with ``sample_weight = weights_ * sample_weight``
+    on its rows. With metadata routing on, the estimator must request it
+    (``estimator.set_fit_request(sample_weight=True)``), as any metadata,
+    and the weighter receives the ``fit`` metadata it requests.
+
     Parameters
     ----------
     estimator : classifier, default=None
@@ -158,8 +169,9 @@ class ImportanceWeightedClassifier(
         The fitted weighter.
 
     weights_ : ndarray of shape (n_train,)
-        The ``sample_weight`` given to ``estimator_``, one per labelled source
-        row in row order, after flattening and clipping, rescaled to mean one.
+        The importance weights, one per labelled source row in row order,
+        after flattening and clipping, rescaled to mean one: the
+        ``sample_weight`` of ``estimator_``, times the one given to ``fit``.
 
     flatten_ : float
         The exponent ``lambda`` used.
@@ -180,13 +192,12 @@ class ImportanceWeightedClassifier(
 
     Notes
     -----
-    On biased-selection tables (``benchmarks/adaptation_defaults.py``),
-    ``flatten="auto"`` kept every weighter but ``"kde"`` with Scott's
-    bandwidth within half a point of source-only on average, where
-    ``flatten=1`` let kernel mean matching fall 1.9 points below on one
-    table. Single draws still fell up to 4 points below: no default promises
-    a gain on every shift. Choose ``flatten``, ``clip`` and the weighter for
-    the task with :mod:`sktransfer.model_selection`, which scores a pipeline
+    ``flatten="auto"`` bounds the variance that uneven weights cause, not
+    the bias of a poor ratio estimate: a weighter whose ratios are far from
+    the truth still costs accuracy, and no default promises a gain on every
+    shift (defaults chosen by ``benchmarks/adaptation_defaults.py`` on
+    biased-selection tables). Choose ``flatten``, ``clip`` and the weighter
+    for the task with :mod:`sktransfer.model_selection`, which scores a pipeline
     without target labels.
 
     Examples
@@ -216,6 +227,8 @@ class ImportanceWeightedRegressor(
 
     The regression counterpart of :class:`ImportanceWeightedClassifier`;
     unlabeled rows carry ``NaN`` in ``y`` (or a negative ``sample_domain``).
+    A ``sample_weight`` passed to ``fit`` multiplies the importance weights,
+    as there.
 
     Parameters
     ----------
@@ -252,8 +265,9 @@ class ImportanceWeightedRegressor(
         The fitted weighter.
 
     weights_ : ndarray of shape (n_train,)
-        The ``sample_weight`` given to ``estimator_``, one per labelled source
-        row in row order, after flattening and clipping, rescaled to mean one.
+        The importance weights, one per labelled source row in row order,
+        after flattening and clipping, rescaled to mean one: the
+        ``sample_weight`` of ``estimator_``, times the one given to ``fit``.
 
     flatten_ : float
         The exponent ``lambda`` used.

