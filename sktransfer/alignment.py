@@ -3,8 +3,9 @@
 Both learn a linear map that brings source rows into the target's feature
 space from the unlabeled rows of both domains; a classifier trained on mapped
 source rows then applies to target rows. ``transform`` maps rows as target
-rows unless ``sample_domain`` marks them as source rows (API.md section 1), and
-``fit_transform`` maps the training rows with the domains the fit used.
+rows unless ``sample_domain`` marks them as source rows (see
+:mod:`sktransfer._domain`), and ``fit_transform`` maps the training rows with
+the domains the fit used.
 
 **Centring.** The published methods remove each domain's own mean, which
 aligns the domains' centres. That is right when the shift moves every class

@@ -51,10 +51,10 @@ class BaseWeighter(DomainAwareMixin, BaseEstimator):
     """Base class of the estimators of ``beta_i = P_T(x_i) / P_S(x_i)``.
 
     ``fit(X, y=None, sample_domain=None)`` takes source and target rows in one
-    ``X`` (API.md section 1), never reads a label (``y`` only tells the
-    domains apart when ``sample_domain`` is None) and stores the weight of
-    every source row in ``weights_``, in row order. Several source (or target)
-    domains are pooled. Without target rows the weights are all one, with a
+    ``X`` (the convention of :mod:`sktransfer._domain`), never reads a label
+    (``y`` only tells the domains apart when ``sample_domain`` is None) and
+    stores the weight of every source row in ``weights_``, in row order.
+    Several source (or target) domains are pooled. Without target rows the weights are all one, with a
     :class:`~sktransfer.exceptions.NoTargetDomainWarning`.
 
     Subclasses implement ``_fit_weights(X_source, X_target)``, which returns
