@@ -54,7 +54,8 @@ class BaseWeighter(DomainAwareMixin, BaseEstimator):
     ``X`` (the convention of :mod:`sktransfer._domain`), never reads a label
     (``y`` only tells the domains apart when ``sample_domain`` is None) and
     stores the weight of every source row in ``weights_``, in row order.
-    Several source (or target) domains are pooled. Without target rows the weights are all one, with a
+    Several source (or target) domains are pooled. Without target rows the
+    weights are all one, with a
     :class:`~sktransfer.exceptions.NoTargetDomainWarning`.
 
     Subclasses implement ``_fit_weights(X_source, X_target)``, which returns
