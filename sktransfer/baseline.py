@@ -37,6 +37,21 @@ _PERMISSIVE = {
 }
 
 
+def _fit_router(owner, children):
+    """A router that sends ``owner.fit``'s metadata to each child's ``fit``.
+
+    ``owner``'s own requests (``sample_domain``) stay with it; ``children``
+    maps names to the sub-estimators that ``owner.fit`` fits.
+    """
+    router = MetadataRouter(owner=owner).add_self_request(owner)
+    for name, child in children.items():
+        router.add(
+            **{name: child},
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+    return router
+
+
 def _estimator_has(attr):
     """Check the fitted estimator when there is one, else the unfitted one."""
 
@@ -148,13 +163,7 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
             A :class:`~sklearn.utils.metadata_routing.MetadataRouter`
             encapsulating the routing information.
         """
-        router = MetadataRouter(owner=self).add_self_request(self)
-        for name, child in self._children().items():
-            router.add(
-                **{name: child},
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-        return router
+        return _fit_router(self, self._children())
 
     def _source_weights(self, X, data, rows, routed):
         """``sample_weight`` of the training rows ``rows``; None for uniform.

@@ -80,7 +80,7 @@ from ._compat import (
     _routing_enabled,
     validate_parameter_constraints,
 )
-from ._domain import _take_rows, check_sample_domain, unlabeled_mask
+from ._domain import DomainData, _take_rows, check_sample_domain, unlabeled_mask
 from .pipeline import DAPipeline, _accepts_sample_domain
 from .reweight import DensityRatioWeighter
 
@@ -423,22 +423,14 @@ def _task(estimator):
 
 
 @dataclass(frozen=True)
-class _Fold:
-    """The rows of a validation fold and their domains."""
+class _Fold(DomainData):
+    """The rows of a validation fold, their domains, and every labelled row.
 
-    X: object
-    y: np.ndarray | None
-    sample_domain: np.ndarray
+    ``X`` is kept as given (the fitted estimator validates it), and
+    ``labeled`` marks every labelled row, target rows included.
+    """
+
     given: bool  # whether sample_domain was passed, rather than inferred
-    labeled: np.ndarray
-
-    @property
-    def source(self):
-        return self.sample_domain > 0
-
-    @property
-    def target(self):
-        return self.sample_domain < 0
 
     @property
     def labeled_source(self):
@@ -459,7 +451,7 @@ def _read_fold(estimator, X, y, sample_domain):
     else:
         labeled = np.zeros(n_samples, dtype=bool)
     domains = check_sample_domain(sample_domain, n_samples, y=y, task=task)
-    return _Fold(X, y, domains, sample_domain is not None, labeled)
+    return _Fold(X, y, domains, labeled, sample_domain is not None)
 
 
 def _domain_kwargs(estimator, method, sample_domain):

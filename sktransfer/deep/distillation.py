@@ -7,7 +7,6 @@ import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.validation import check_is_fitted
 from skorch.utils import to_tensor
 from torch import nn
@@ -20,6 +19,7 @@ from .._compat import (
     _routing_enabled,
 )
 from .._domain import UNLABELED, check_sample_domain, unlabeled_mask
+from ..baseline import _fit_router
 from ._base import BaseNet, ClassifierNetMixin
 from ._inference import run_in_batches
 from ._modules import MLPFeatures
@@ -233,13 +233,7 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
             A :class:`~sklearn.utils.metadata_routing.MetadataRouter`
             encapsulating the routing information.
         """
-        router = MetadataRouter(owner=self).add_self_request(self)
-        for name, teacher in self._named_teachers().items():
-            router.add(
-                **{name: teacher},
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-        return router
+        return _fit_router(self, self._named_teachers())
 
     def _split_fit_params(self, fit_params):
         """``fit_params`` for skorch, and the teachers' ``fit`` metadata by name.
