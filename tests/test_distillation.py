@@ -1,5 +1,7 @@
 """Distillation: the soft-target formula, the loss, and the student it trains."""
 
+import warnings
+
 import numpy as np
 import pytest
 import sklearn
@@ -14,6 +16,7 @@ from skorch.callbacks import Callback
 
 from sktransfer.deep import DistilledClassifier, distillation_loss, soft_targets
 from sktransfer.deep.distillation import _Student
+from sktransfer.exceptions import UnlabeledSourceRowsWarning
 
 
 def test_soft_targets_of_probabilities_and_of_logits():
@@ -124,6 +127,18 @@ def test_an_unlabeled_transfer_set_helps_a_student_with_few_labels(digits):
     alone = DistilledClassifier(teacher, soft_weight=0.0, **kw).fit(X[:150], y[:150])
     distilled = DistilledClassifier(teacher, **kw).fit(X[train], few)
     assert distilled.score(X[test], y[test]) > alone.score(X[test], y[test]) + 0.03
+
+
+def test_rows_without_a_label_in_a_transfer_set_are_no_warning(digits):
+    # -1 is the documented "no label" of a transfer row: nothing to warn about
+    # a class called -1.
+    X, y = digits
+    few = np.full(200, -1)
+    few[:50] = y[:50]
+    teacher = LogisticRegression(max_iter=1000).fit(X[:200], y[:200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnlabeledSourceRowsWarning)
+        DistilledClassifier(teacher, max_epochs=1, verbose=0).fit(X[:200], few)
 
 
 def test_a_torch_module_teacher_and_an_unfitted_teacher(digits):

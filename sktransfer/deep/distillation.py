@@ -331,7 +331,10 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
         data = self._validate_domain_data(
             X,
             y,
-            np.ones(n_samples, dtype=np.int64),
+            # Every row is in the transfer set; -1 marks a row without a
+            # label, as documented, so inferring domains from y (no warning
+            # about source rows labelled -1) is right unless no row has one.
+            np.ones(n_samples, dtype=np.int64) if transfer_only else None,
             labels=None if transfer_only else "all",
             task=None if transfer_only else "classification",
             warn_no_target=False,
