@@ -10,7 +10,8 @@ of the target, drawn at random and stratified by label, never seen in a
 fit): the figure reported for a scorer is the test accuracy of its pick.
 
 - **reweighting** and **alignment**: covariate shift by biased selection
-  (:func:`~sktransfer.datasets.make_biased_selection`); a standardised
+  (:func:`~sktransfer.datasets.make_biased_selection`; a seed whose draw
+  keeps too few source rows of a class is skipped); a standardised
   logistic regression (C = 1) with source only and importance weighting by
   each weighter, or with source only, subspace alignment and CORAL.
 - **DANN**: MNIST -> MNIST-M (:func:`~sktransfer.datasets.make_digits_shift`),
@@ -187,11 +188,29 @@ def _choices(cv_results, scorers, baseline):
     return picks
 
 
+def _drawable_seeds(options, n_seeds):
+    """The first ``n_seeds`` seeds whose draw keeps enough source rows a class.
+
+    A strong selection can keep fewer than ``min_source_per_class`` rows of
+    a class in the source; such a seed is skipped and the next one drawn.
+    """
+    seed = 0
+    while n_seeds:
+        try:
+            make_biased_selection(**options, return_X_y=True, random_state=seed)
+        except ValueError as error:
+            progress(f"seed {seed} skipped: {error}")
+        else:
+            yield seed
+            n_seeds -= 1
+        seed += 1
+
+
 def tables_family(family, args, report):
     results = {}
     for table, options in TABLES.items():
         runs = []
-        for seed in range(args.seeds):
+        for seed in _drawable_seeds(options, args.seeds):
             X, y, sd = make_biased_selection(
                 **options, return_X_y=True, random_state=seed
             )
