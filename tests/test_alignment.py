@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from _shifted import held_out_task
 from scipy.linalg import sqrtm
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from sktransfer import CORAL, SourceOnlyClassifier, SubspaceAlignment, make_da_pipeline
@@ -194,20 +194,12 @@ def test_default_centring_stays_within_a_point_of_source_only(aligner):
     # scored target rows (half, stratified by label) are unseen by the fit.
     drops = []
     for seed in range(10, 16):
-        data = make_biased_selection("breast_cancer", bias=3.0, random_state=seed)
-        X = StandardScaler().fit_transform(data.X)
-        y, sd = data.y, data.sample_domain
-        target = np.flatnonzero(sd < 0)
-        seen, scored = train_test_split(
-            target, test_size=0.5, stratify=y[target], random_state=seed
-        )
-        rows = np.r_[np.flatnonzero(sd > 0), seen]
-        y_fit = np.where(sd < 0, -1, y)[rows]
+        X, y_fit, sd, X_scored, y_scored = held_out_task("breast_cancer", 3.0, seed)
         scores = []
         for steps in ((), (clone(aligner),)):
             pipe = make_da_pipeline(
                 *steps, SourceOnlyClassifier(LogisticRegression(max_iter=5000))
-            ).fit(X[rows], y_fit, sample_domain=sd[rows])
-            scores.append(pipe.score(X[scored], y[scored]))
+            ).fit(X, y_fit, sample_domain=sd)
+            scores.append(pipe.score(X_scored, y_scored))
         drops.append(scores[0] - scores[1])
     assert np.mean(drops) <= 0.01

@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _shifted import held_out_task
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import minimize
 from scipy.stats import spearmanr
@@ -333,21 +334,13 @@ def test_kde_default_stays_within_a_point_of_source_only():
 
     gains = []
     for seed in range(10, 16):
-        data = make_biased_selection("breast_cancer", bias=3.0, random_state=seed)
-        X = StandardScaler().fit_transform(data.X)
-        y, sd = data.y, data.sample_domain
-        target = np.flatnonzero(sd < 0)
-        seen, scored = train_test_split(
-            target, test_size=0.5, stratify=y[target], random_state=seed
-        )
-        rows = np.r_[np.flatnonzero(sd > 0), seen]
-        y_fit = np.where(sd < 0, -1, y)[rows]
+        X, y_fit, sd, X_scored, y_scored = held_out_task("breast_cancer", 3.0, seed)
         model = LogisticRegression(max_iter=5000)
-        plain = SourceOnlyClassifier(model).fit(X[rows], y_fit, sample_domain=sd[rows])
+        plain = SourceOnlyClassifier(model).fit(X, y_fit, sample_domain=sd)
         weighted = ImportanceWeightedClassifier(
             model, DensityRatioWeighter("kde"), flatten=1.0
-        ).fit(X[rows], y_fit, sample_domain=sd[rows])
+        ).fit(X, y_fit, sample_domain=sd)
         gains.append(
-            weighted.score(X[scored], y[scored]) - plain.score(X[scored], y[scored])
+            weighted.score(X_scored, y_scored) - plain.score(X_scored, y_scored)
         )
     assert np.mean(gains) >= -0.01

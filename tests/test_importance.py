@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 import sklearn
+from _shifted import held_out_task
 from sklearn.base import clone
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
@@ -203,24 +204,6 @@ def test_regressor_weights_the_labelled_source_rows():
     assert reg.effective_sample_size_ < source.sum()
 
 
-def _held_out_task(name, bias, seed):
-    """A shifted table whose scored target rows no fit sees.
-
-    The target rows are split in two halves, stratified by label: the fits
-    read the features of one (unlabeled), the score the labels of the other.
-    """
-    data = make_biased_selection(name, bias=bias, random_state=seed)
-    X = StandardScaler().fit_transform(data.X)
-    y, sd = data.y, data.sample_domain
-    target = np.flatnonzero(sd < 0)
-    seen, scored = train_test_split(
-        target, test_size=0.5, stratify=y[target], random_state=seed
-    )
-    fit_rows = np.r_[np.flatnonzero(sd > 0), seen]
-    y_fit = np.where(sd < 0, -1, y)
-    return X[fit_rows], y_fit[fit_rows], sd[fit_rows], X[scored], y[scored]
-
-
 def test_auto_flatten_keeps_half_the_rows_and_flattens_no_more():
     beta = np.random.RandomState(0).lognormal(sigma=2.0, size=500)
     lam = _auto_flatten(beta)
@@ -238,7 +221,7 @@ def test_default_flatten_stays_within_a_point_of_source_only():
     # points below source-only on average.
     gains = []
     for seed in range(10, 16):
-        X, y, sd, X_test, y_test = _held_out_task("breast_cancer", 3.0, seed)
+        X, y, sd, X_test, y_test = held_out_task("breast_cancer", 3.0, seed)
         model = LogisticRegression(max_iter=5000)
         plain = SourceOnlyClassifier(model).fit(X, y, sample_domain=sd)
         weighted = ImportanceWeightedClassifier(model, KMMReweighter(random_state=0))
