@@ -166,14 +166,18 @@ def _name(params):
     return f"{type(step).__name__} center={step.center}"
 
 
-def _split_target(y, sd, seed):
-    """Training rows (source + half the target, unlabeled) and test rows."""
+def _split_target(X, y, sd, seed):
+    """The training rows (source + half the target, unlabeled) and test rows.
+
+    Returns ``X_train``, ``y_train`` (-1 on its target rows, whose labels no
+    fit reads) and the indices of the test rows.
+    """
     target = np.flatnonzero(sd < 0)
     adapt, test = train_test_split(
         target, test_size=0.5, stratify=y[target], random_state=seed
     )
     train = np.r_[np.flatnonzero(sd > 0), adapt]
-    return train, test
+    return X[train], np.where(sd[train] < 0, -1, y[train]), test
 
 
 def _choices(cv_results, scorers, baseline):
@@ -188,8 +192,8 @@ def _choices(cv_results, scorers, baseline):
     return picks
 
 
-def _drawable_seeds(options, n_seeds):
-    """The first ``n_seeds`` seeds whose draw keeps enough source rows a class.
+def _draws(options, n_seeds):
+    """``(seed, X, y, sample_domain)`` of the first ``n_seeds`` usable draws.
 
     A strong selection can keep fewer than ``min_source_per_class`` rows of
     a class in the source; such a seed is skipped and the next one drawn.
@@ -197,11 +201,11 @@ def _drawable_seeds(options, n_seeds):
     seed = 0
     while n_seeds:
         try:
-            make_biased_selection(**options, return_X_y=True, random_state=seed)
+            draw = make_biased_selection(**options, return_X_y=True, random_state=seed)
         except ValueError as error:
             progress(f"seed {seed} skipped: {error}")
         else:
-            yield seed
+            yield (seed, *draw)
             n_seeds -= 1
         seed += 1
 
@@ -210,13 +214,8 @@ def tables_family(family, args, report):
     results = {}
     for table, options in TABLES.items():
         runs = []
-        for seed in _drawable_seeds(options, args.seeds):
-            X, y, sd = make_biased_selection(
-                **options, return_X_y=True, random_state=seed
-            )
-            train, test = _split_target(y, sd, seed)
-            X_train = X[train]
-            y_train = np.where(sd[train] < 0, -1, y[train])
+        for seed, X, y, sd in _draws(options, args.seeds):
+            X_train, y_train, test = _split_target(X, y, sd, seed)
             pipe, grid, baseline, cv = _table_search(family, seed, args.splits)
             scorers = _scorers(seed)
             search = GridSearchCV(
@@ -262,9 +261,7 @@ def dann_family(args, report):
             random_state=seed,
         )
         X, y, sd = data.X, data.y, data.sample_domain
-        train, test = _split_target(y, sd, seed)
-        X_train = X[train]
-        y_train = np.where(sd[train] < 0, -1, y[train])
+        X_train, y_train, test = _split_target(X, y, sd, seed)
         fit_rows, valid_rows = next(
             DomainShuffleSplit(n_splits=1, test_size=0.2, random_state=seed).split(
                 X_train, y_train
