@@ -358,16 +358,20 @@ def _iwc_pipe():
 _GRID = {"importanceweightedclassifier__estimator__C": [0.01, 1.0]}
 
 
-@pytest.mark.parametrize("scorer", UNSUPERVISED, ids=UNSUPERVISED_IDS)
-def test_grid_search_without_routing(wine, scorer):
-    X, _, y_masked, sample_domain = wine
-    search = GridSearchCV(
+def _grid_search(scorer):
+    return GridSearchCV(
         _iwc_pipe(),
         _GRID,
         cv=DomainShuffleSplit(n_splits=2, random_state=0),
         scoring=scorer,
         error_score="raise",
     )
+
+
+@pytest.mark.parametrize("scorer", UNSUPERVISED, ids=UNSUPERVISED_IDS)
+def test_grid_search_without_routing(wine, scorer):
+    X, _, y_masked, sample_domain = wine
+    search = _grid_search(scorer)
     # Domains from y (-1 on target rows): in the fit and in the scorer.
     search.fit(X, y_masked)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
@@ -376,13 +380,7 @@ def test_grid_search_without_routing(wine, scorer):
 @pytest.mark.parametrize("scorer", UNSUPERVISED, ids=UNSUPERVISED_IDS)
 def test_grid_search_with_routing(wine, scorer):
     X, y, _, sample_domain = wine
-    search = GridSearchCV(
-        _iwc_pipe(),
-        _GRID,
-        cv=DomainShuffleSplit(n_splits=2, random_state=0),
-        scoring=scorer,
-        error_score="raise",
-    )
+    search = _grid_search(scorer)
     # y holds the true target labels: only the routed sample_domain tells
     # the scorer which rows are target rows.
     with sklearn.config_context(enable_metadata_routing=True):
