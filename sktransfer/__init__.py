@@ -24,7 +24,8 @@ model_selection
     deep embedded, reverse validation, entropy, soft neighbourhood density).
 deep
     Pretrained networks: off-the-shelf features, fine-tuning, and skorch nets
-    for DANN and distillation, with the torch modules they share.
+    for domain adaptation (DANN, CDAN, MCC, Deep CORAL, DAN, domain
+    confusion) and distillation, with the torch modules they share.
 datasets
     Shifted data sets built from data that ships with installed packages.
 exceptions
@@ -59,13 +60,19 @@ from .reweight import (
 if TYPE_CHECKING:  # what static tools see; at run time, __getattr__ below
     from . import deep
     from .deep import (
+        CDANClassifier,
+        DANClassifier,
         DANNClassifier,
         DANNRegressor,
+        DANRegressor,
+        DeepCORALClassifier,
+        DeepCORALRegressor,
         DeepFeatureTransformer,
         DistilledClassifier,
         DomainConfusionClassifier,
         FineTunedClassifier,
         FineTunedRegressor,
+        MCCClassifier,
     )
 
 __version__ = "0.1.0.dev0"
@@ -75,13 +82,19 @@ __version__ = "0.1.0.dev0"
 # metrics and model selection import without them.
 _DEEP_NAMES = frozenset(
     {
+        "CDANClassifier",
+        "DANClassifier",
         "DANNClassifier",
         "DANNRegressor",
+        "DANRegressor",
+        "DeepCORALClassifier",
+        "DeepCORALRegressor",
         "DeepFeatureTransformer",
         "DistilledClassifier",
         "DomainConfusionClassifier",
         "FineTunedClassifier",
         "FineTunedRegressor",
+        "MCCClassifier",
     }
 )
 
@@ -103,9 +116,14 @@ def __dir__():
 __all__ = [
     "CORAL",
     "UNLABELED",
+    "CDANClassifier",
+    "DANClassifier",
     "DANNClassifier",
     "DANNRegressor",
+    "DANRegressor",
     "DAPipeline",
+    "DeepCORALClassifier",
+    "DeepCORALRegressor",
     "DeepFeatureTransformer",
     "DensityRatioWeighter",
     "DistilledClassifier",
@@ -118,6 +136,7 @@ __all__ = [
     "ImportanceWeightedClassifier",
     "ImportanceWeightedRegressor",
     "KMMReweighter",
+    "MCCClassifier",
     "SourceOnlyClassifier",
     "SourceOnlyRegressor",
     "SubspaceAlignment",

@@ -4,9 +4,11 @@
 on the real digit domain pairs of :mod:`sktransfer.datasets` (MNIST 5k ->
 MNIST-M style, UCI digits -> MNIST), the same small CNN source-only, with
 subspace alignment and CORAL on its features, as a domain-adversarial network
-(DANN) and on labelled target rows, and prints target accuracy and the share
-of the gap closed, as in Ganin & Lempitsky's table. It saves a plot of the
-features of both domains before and after adaptation.
+(DANN), as the best of the nets past DANN (minimum class confusion with
+self-training), and on labelled target rows, and prints target accuracy and the
+share of the gap closed, as in Ganin & Lempitsky's table. It saves a plot of
+the features of both domains, coloured by class, before and after
+adaptation.
 
 ``python -m sktransfer shift`` measures how far apart the domains of every
 data set are: proxy A-distance, MMD permutation test, and the target accuracy
@@ -29,18 +31,27 @@ from . import datasets
 from ._domain import unpack_domains
 from .alignment import CORAL, SubspaceAlignment
 from .baseline import SourceOnlyClassifier
-from .deep import DANNClassifier
+from .deep import (
+    CDANClassifier,
+    DANClassifier,
+    DANNClassifier,
+    DeepCORALClassifier,
+    MCCClassifier,
+)
 from .exceptions import NoTargetDomainWarning
 from .metrics import mmd_test, proxy_a_distance
 from .pipeline import make_da_pipeline
 
 __all__ = [
     "ADAPTATION_PAIRS",
+    "DEEP_METHODS",
+    "DEMO_METHODS",
     "SHIFT_PAIRS",
     "ShiftReport",
     "adaptation_table",
     "main",
     "measure_shift",
+    "split_target_rows",
 ]
 
 #: The domain pairs whose shift ``shift`` measures: name -> builder(seed, n).
@@ -157,46 +168,87 @@ ADAPTATION_PAIRS = {
 }
 
 
-def adaptation_table(
-    source,
-    target,
-    *,
-    n_source=None,
-    n_target=None,
-    max_epochs=30,
-    random_state=0,
-    progress=print,
-):
-    """Source-only, SA, CORAL, DANN and train-on-target on one digit pair.
+def split_target_rows(y, sample_domain, random_state):
+    """The target rows in halves: unlabeled rows for the fit, and test rows.
 
-    Half of the target rows (drawn at random, stratified by label),
-    unlabeled, join the source rows for adaptation; the other half, never
-    seen in training, is the test set of every row.
-    Every network is the same :class:`~sktransfer.DANNClassifier` (small CNN,
-    Adam, ``max_epochs``, batches of 64): trained on source rows only, with
-    the domain loss, or on the labelled target half. SA and CORAL align the
-    features of the source-only network, then a logistic regression is
-    trained on the aligned source rows.
+    Drawn at random and stratified by label, so that every class is in both
+    halves in its share.
 
     Returns
     -------
-    rows : dict
-        Method name -> ``{"accuracy", "seconds", "features", "domain",
-        "fit_rows"}``: the features (source-only and DANN rows only) of every
-        row, and which rows the adaptation saw, for the plot.
+    adapt, test : ndarray of int
+        Row indices of each half.
     """
-    data = datasets.make_digits_shift(
-        source, target, n_source=n_source, n_target=n_target, random_state=random_state
-    )
-    X, y, sd = data.X, data.y, data.sample_domain
-    target_rows = np.flatnonzero(sd < 0)
-    # Stratified, so that every class is in both halves in its share.
+    target_rows = np.flatnonzero(sample_domain < 0)
     adapt, test = train_test_split(
         target_rows,
         test_size=0.5,
         stratify=y[target_rows],
         random_state=random_state,
     )
+    return adapt, test
+
+
+#: The domain-adaptation nets the adaptation table can train: name -> (net
+#: class, its parameters beyond the shared ones). Each is a setting a user
+#: would keep: the class's defaults, or one documented combination.
+DEEP_METHODS = {
+    "DANN": (DANNClassifier, {}),
+    "CDAN": (CDANClassifier, {}),
+    "CDAN+E": (CDANClassifier, {"entropy_conditioning": True}),
+    "MCC": (MCCClassifier, {}),
+    "Deep CORAL": (DeepCORALClassifier, {}),
+    "DAN": (DANClassifier, {}),
+    "CDAN+E + MCC": (
+        CDANClassifier,
+        {"entropy_conditioning": True, "class_confusion_weight": 1.0},
+    ),
+    "MCC + self-training": (MCCClassifier, {"pseudo_label_threshold": 0.9}),
+}
+
+#: What the demo trains beside the baselines: DANN and the best of the others
+#: (chosen on validation rows by ``benchmarks/deep_adaptation_defaults.py``).
+DEMO_METHODS = ("DANN", "MCC + self-training")
+
+
+def adaptation_table(
+    source,
+    target,
+    *,
+    methods=DEMO_METHODS,
+    n_source=None,
+    n_target=None,
+    max_epochs=30,
+    random_state=0,
+    keep_features=True,
+    progress=print,
+):
+    """Source-only, SA, CORAL, deep methods and train-on-target on one digit pair.
+
+    Half of the target rows (drawn at random, stratified by label),
+    unlabeled, join the source rows for adaptation; the other half, never
+    seen in training, is the test set of every row.
+    Every network is the same small CNN (Adam, ``max_epochs``, batches of
+    64): a :class:`~sktransfer.DANNClassifier` trained on source rows only
+    or on the labelled target half, and each net of ``methods`` (names of
+    :data:`DEEP_METHODS`) trained with its adaptation terms. SA and CORAL
+    align the features of the source-only network, then a logistic
+    regression is trained on the aligned source rows.
+
+    Returns
+    -------
+    rows : dict
+        Method name -> ``{"accuracy", "seconds", "features", "domain",
+        "labels", "fit_rows"}``: the learned features of every row (those of
+        the source-only network and of each deep method, when
+        ``keep_features``; else None), the domains and labels of the rows,
+        and which rows the adaptation saw, for the plot.
+    """
+    data = datasets.make_digits_shift(
+        source, target, n_source=n_source, n_target=n_target, random_state=random_state
+    )
+    X, y, sd = data.X, data.y, data.sample_domain
+    adapt, test = split_target_rows(y, sd, random_state)
     fit_rows = np.r_[np.flatnonzero(sd > 0), adapt]
     source = sd > 0
     net = {
@@ -223,14 +275,12 @@ def adaptation_table(
         on_target, target_seconds = timed(
             "train on target", lambda: DANNClassifier(**net).fit(X[adapt], y[adapt])
         )
-    dann, dann_seconds = timed(
-        "DANN",
-        lambda: DANNClassifier(**net).fit(
-            X[fit_rows], y[fit_rows], sample_domain=sd[fit_rows]
-        ),
-    )
     features = source_only.transform(X)
-    rows["source only"] = (source_only.score(X[test], y[test]), seconds, features)
+    rows["source only"] = (
+        source_only.score(X[test], y[test]),
+        seconds,
+        features if keep_features else None,
+    )
     for name, aligner in (
         # A shift of appearance: each domain's own mean goes, as published.
         ("SA", SubspaceAlignment(n_components=40, center="domain")),
@@ -247,7 +297,19 @@ def adaptation_table(
             seconds + align_seconds,
             None,
         )
-    rows["DANN"] = (dann.score(X[test], y[test]), dann_seconds, dann.transform(X))
+    for name in methods:
+        cls, params = DEEP_METHODS[name]
+        model, fit_seconds = timed(
+            name,
+            lambda cls=cls, params=params: cls(**net, **params).fit(
+                X[fit_rows], y[fit_rows], sample_domain=sd[fit_rows]
+            ),
+        )
+        rows[name] = (
+            model.score(X[test], y[test]),
+            fit_seconds,
+            model.transform(X) if keep_features else None,
+        )
     rows["train on target"] = (on_target.score(X[test], y[test]), target_seconds, None)
     return {
         name: {
@@ -255,6 +317,7 @@ def adaptation_table(
             "seconds": secs,
             "features": feats,
             "domain": sd,
+            "labels": y,
             "fit_rows": fit_rows,
         }
         for name, (accuracy, secs, feats) in rows.items()
@@ -268,7 +331,14 @@ def gap_closed(accuracy, source_only, on_target):
 
 
 def _plot_features(tables, path):
-    """Target and source features before (source only) and after DANN, by PCA."""
+    """Features of both domains, coloured by class, before and after adaptation.
+
+    One row per pair, one panel per network whose features were kept: the
+    source rows as dots, the target rows as crosses, each class in its own
+    colour, projected on the first two principal components of that
+    network's features. Aligned classes put dots and crosses of one colour
+    together; aligned domains with mismatched classes put them apart.
+    """
     try:
         import matplotlib
 
@@ -278,20 +348,49 @@ def _plot_features(tables, path):
         return None
     from sklearn.decomposition import PCA
 
+    names = [
+        name
+        for name, row in next(iter(tables.values())).items()
+        if row["features"] is not None
+    ]
     fig, axes = plt.subplots(
-        len(tables), 2, figsize=(9, 4.2 * len(tables)), squeeze=False
+        len(tables),
+        len(names),
+        figsize=(4.5 * len(names), 4.3 * len(tables)),
+        squeeze=False,
     )
+    colours = plt.get_cmap("tab10")
     for row, (pair, table) in zip(axes, tables.items(), strict=True):
-        for ax, name in zip(row, ("source only", "DANN"), strict=True):
+        for ax, name in zip(row, names, strict=True):
             rows = table[name]
             shown = rows["fit_rows"][:: max(1, len(rows["fit_rows"]) // 800)]
             Z = PCA(2).fit_transform(rows["features"][shown])
             is_target = rows["domain"][shown] < 0
-            ax.scatter(*Z[~is_target].T, s=4, alpha=0.5, label="source")
-            ax.scatter(*Z[is_target].T, s=4, alpha=0.5, label="target")
-            ax.set_title(f"{pair}: {name} features ({rows['accuracy']:.2f} on target)")
-            ax.legend(markerscale=3)
-    fig.tight_layout()
+            labels = rows["labels"][shown]
+            for domain, marker in ((False, "o"), (True, "x")):
+                keep = is_target == domain
+                ax.scatter(
+                    *Z[keep].T,
+                    c=[colours(k % 10) for k in labels[keep]],
+                    s=6 if domain else 10,
+                    marker=marker,
+                    alpha=0.6,
+                    linewidths=0.7,
+                )
+            ax.set_title(
+                f"{pair}\n{name}: {rows['accuracy']:.2f} on target", fontsize=9
+            )
+            ax.set_xticks([])
+            ax.set_yticks([])
+    handles = [
+        plt.Line2D([], [], ls="", marker="o", color="grey", label="source"),
+        plt.Line2D([], [], ls="", marker="x", color="grey", label="target"),
+    ] + [
+        plt.Line2D([], [], ls="", marker="s", color=colours(k), label=str(k))
+        for k in range(10)
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=12, fontsize=8)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
@@ -317,7 +416,7 @@ def run_demo(*, epochs=10, n_images=1500, seed=0, plot="sktransfer-demo.png"):
     print()
     print(format_adaptation(tables))
     if plot and _plot_features(tables, plot):
-        print(f"\nfeatures before and after adaptation: {plot}")
+        print(f"\nfeatures by domain and class, before and after adaptation: {plot}")
     return tables
 
 

@@ -23,7 +23,8 @@ SCRIPTS = sorted(
 def test_every_script_is_run_here():
     assert SCRIPTS == [
         "adaptation_defaults.py",
-        "dann.py",
+        "deep_adaptation.py",
+        "deep_adaptation_defaults.py",
         "distillation.py",
         "domain_confusion.py",
         "features.py",

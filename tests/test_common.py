@@ -37,6 +37,25 @@ _INSTANCES = {
     "DANNRegressor": [
         sktransfer.DANNRegressor(lr=0.01, max_epochs=4, random_state=0, verbose=0)
     ],
+    # The nets past DANN, as small (the regressors as fast) as DANN's.
+    "CDANClassifier": [
+        sktransfer.CDANClassifier(max_epochs=2, random_state=0, verbose=0)
+    ],
+    "MCCClassifier": [
+        sktransfer.MCCClassifier(max_epochs=2, random_state=0, verbose=0)
+    ],
+    "DeepCORALClassifier": [
+        sktransfer.DeepCORALClassifier(max_epochs=2, random_state=0, verbose=0)
+    ],
+    "DeepCORALRegressor": [
+        sktransfer.DeepCORALRegressor(lr=0.01, max_epochs=4, random_state=0, verbose=0)
+    ],
+    "DANClassifier": [
+        sktransfer.DANClassifier(max_epochs=2, random_state=0, verbose=0)
+    ],
+    "DANRegressor": [
+        sktransfer.DANRegressor(lr=0.01, max_epochs=4, random_state=0, verbose=0)
+    ],
     "DomainConfusionClassifier": [
         sktransfer.DomainConfusionClassifier(
             max_epochs=2, pretrain_epochs=2, random_state=0, verbose=0
@@ -96,6 +115,11 @@ _EXPECTED_FAILED = {
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
     },
     "DANNRegressor": _SKORCH,
+    **dict.fromkeys(
+        ("CDANClassifier", "MCCClassifier", "DeepCORALClassifier", "DANClassifier"),
+        {**_SKORCH, "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
+    ),
+    **dict.fromkeys(("DeepCORALRegressor", "DANRegressor"), _SKORCH),
     "FineTunedClassifier": {
         **_SKORCH,
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
@@ -289,6 +313,20 @@ _BAD_NET_PARAMETERS = {
         "device": 0,
     },
     "DANNRegressor": {"lambda_max": float("nan"), "lambda_gamma": -1.0},
+    "CDANClassifier": {
+        "entropy_conditioning": 1,
+        "randomized_dim": 0,
+        "lambda_max": -0.5,
+        "class_confusion_weight": -1.0,
+        "class_confusion_temperature": 0.0,
+        "pseudo_label_threshold": 1.5,
+        "pseudo_label_weight": "one",
+    },
+    "MCCClassifier": {"class_confusion_weight": None, "pseudo_label_threshold": 0.0},
+    "DeepCORALClassifier": {"coral_weight": -1.0, "layers": "features"},
+    "DeepCORALRegressor": {"coral_weight": "big"},
+    "DANClassifier": {"mmd_weight": -0.1, "kernel_multipliers": 2.0, "layers": None},
+    "DANRegressor": {"mmd_weight": float("inf") * 0},
     "DomainConfusionClassifier": {
         "lambda_confusion": -0.1,
         "nu_soft": "high",

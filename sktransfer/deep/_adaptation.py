@@ -1,22 +1,40 @@
 """The networks over a :class:`DANNModule` and what their nets share.
 
 :class:`DANNModule` (feature extractor, label predictor, domain classifier)
-is the network of both :class:`~sktransfer.deep.DANNClassifier` and
-:class:`~sktransfer.deep.DomainConfusionClassifier`; ``_DomainAdaptationNet``
-is their common skorch net: validation of both domains, the domain indicator
+is the network of every domain-adaptation net. ``_DomainAdaptationNet`` is
+their common skorch net: validation of both domains, the domain indicator
 passed with every batch, the label loss on labelled rows and AdaBN.
+``_AdaptationLossNet`` adds the training step of the nets whose objective is
+the label loss plus adaptation terms (DANN, CDAN, MCC, Deep CORAL, DAN): a
+method is the terms it adds (``_adaptation_terms``, computed by the
+functions of :mod:`sktransfer.deep.losses`), not a training loop of its own.
+``_TargetTermsMixin`` adds the terms any classifier among them can stack on
+its own: minimum class confusion and self-training on the target rows.
 """
 
+import inspect
+from dataclasses import dataclass
+from numbers import Real
+
 import numpy as np
+import torch
 from skorch.callbacks import PassthroughScoring
+from skorch.dataset import unpack_data
 from skorch.utils import to_tensor
 from torch import nn
 
-from .._compat import StrOptions
+from .._compat import Interval, StrOptions
 from ._base import BaseNet
 from ._inference import run_in_batches
-from ._modules import BATCH_NORMS, GradientReversal, default_feature_extractor, head
+from ._modules import (
+    BATCH_NORMS,
+    GradientReversal,
+    MultilinearMap,
+    default_feature_extractor,
+    head,
+)
 from .images import DATA_FORMATS, channels_first_array
+from .losses import class_confusion_loss, domain_adversarial_loss, pseudo_label_loss
 
 __all__ = ["DANNModule"]
 
@@ -52,6 +70,15 @@ class DANNModule(nn.Module):
 
     split_domains : bool, default=True
         Normalise each domain with its own batch statistics in training.
+
+    conditional : bool, default=False
+        Condition the domain classifier on the class predictions: it reads
+        CDAN's multilinear map of the features and the softmax of the label
+        output (:class:`MultilinearMap`) instead of the features.
+
+    randomized_dim : int or None, default=1024
+        Width above which the conditional map is randomised (see
+        :class:`MultilinearMap`); used only when ``conditional``.
     """
 
     def __init__(
@@ -62,19 +89,30 @@ class DANNModule(nn.Module):
         label_predictor=None,
         domain_classifier=None,
         split_domains=True,
+        conditional=False,
+        randomized_dim=1024,
     ):
         super().__init__()
         self.feature_extractor = feature_extractor or default_feature_extractor(
             input_shape
         )
         width = getattr(self.feature_extractor, "n_outputs", None)
-        if (label_predictor is None or domain_classifier is None) and width is None:
+        if width is None and (
+            conditional or label_predictor is None or domain_classifier is None
+        ):
             raise ValueError(
                 "A custom feature_extractor needs an n_outputs attribute, or both "
-                "a label_predictor and a domain_classifier."
+                "a label_predictor and a domain_classifier (and no conditional "
+                "map, whose size depends on it)."
             )
         self.label_predictor = label_predictor or head(width, n_outputs)
-        self.domain_classifier = domain_classifier or head(width, 1)
+        self.conditional_map = (
+            MultilinearMap(width, n_outputs, randomized_dim) if conditional else None
+        )
+        domain_width = (
+            width if self.conditional_map is None else (self.conditional_map.n_outputs)
+        )
+        self.domain_classifier = domain_classifier or head(domain_width, 1)
         self.reversal = GradientReversal(0.0)
         self.split_domains = split_domains
 
@@ -91,12 +129,22 @@ class DANNModule(nn.Module):
         features[~is_target], features[is_target] = parts
         return features
 
+    def domain_logit(self, features, label_output):
+        """G_d's logit of each row, through the gradient reversal layer.
+
+        G_d reads the features, or with ``conditional`` their multilinear
+        map with the class probabilities, held constant as in CDAN.
+        """
+        inputs = features
+        if self.conditional_map is not None:
+            probabilities = torch.softmax(label_output, dim=1).detach()
+            inputs = self.conditional_map(features, probabilities)
+        return self.domain_classifier(self.reversal(inputs)).squeeze(-1)
+
     def forward(self, X, domain=None):
         features = self.features(X, domain)
-        return (
-            self.label_predictor(features),
-            self.domain_classifier(self.reversal(features)).squeeze(-1),
-        )
+        label_output = self.label_predictor(features)
+        return label_output, self.domain_logit(features, label_output)
 
 
 class _DomainAdaptationNet(BaseNet):
@@ -189,6 +237,7 @@ class _DomainAdaptationNet(BaseNet):
         self._shape_kwargs = {
             "input_shape": X_fit.shape[1:],
             "n_outputs": self._set_targets(data),
+            **self._module_kwargs(),
         }
         targets = self._encode(data.y, data.labeled)
         domain = data.target.astype(np.float32)
@@ -203,6 +252,10 @@ class _DomainAdaptationNet(BaseNet):
         if self.adapt_batchnorm and data.has_target:
             self._adapt_batchnorm(X_fit[data.target])
         return self
+
+    def _module_kwargs(self):
+        """Arguments of the default :class:`DANNModule` beyond its sizes."""
+        return {}
 
     def _validated_input(self, X, sample_domain):
         return channels_first_array(
@@ -274,3 +327,209 @@ class _DomainAdaptationNet(BaseNet):
     def _feature_module(self):
         """G_f, whose output both heads read."""
         return self.module_.feature_extractor
+
+
+@dataclass
+class _BatchOutputs:
+    """What the network computed on a training batch, for the adaptation terms."""
+
+    features: torch.Tensor
+    label_output: torch.Tensor
+    is_target: torch.Tensor
+    # Outputs of the named layers the net asked for (``_layer_names``).
+    layers: dict
+
+
+class _AdaptationLossNet(_DomainAdaptationNet):
+    """One backward pass through the label loss plus the method's terms.
+
+    Every batch: features and label output of all rows, the label loss on
+    the labelled source rows, the domain classifier's loss, and the terms of
+    ``_adaptation_terms`` (a dict ``name -> (weight, value)``), each
+    recorded per batch under its name. The domain classifier is the
+    method's adversary when ``_domain_logit`` goes through the gradient
+    reversal layer (DANN, CDAN); otherwise it is a probe on detached
+    features, trained beside the network without acting on it, so that every
+    net's ``domain_acc`` tells how far apart the domains still are.
+    """
+
+    # Names of the terms of _adaptation_terms, recorded per epoch.
+    _term_names = ()
+
+    @property
+    def _epoch_scores(self):
+        return (*_DomainAdaptationNet._epoch_scores, *self._term_names)
+
+    def _layer_names(self):
+        """Layers (besides the features) whose outputs the terms read."""
+        return ()
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        X = to_tensor(Xi["X"], device=self.device)
+        domain = to_tensor(Xi["domain"], device=self.device)
+        layers = {}
+        hooks = [
+            self.module_.get_submodule(name).register_forward_hook(
+                lambda module, args, output, name=name: layers.__setitem__(name, output)
+            )
+            for name in self._layer_names()
+        ]
+        try:
+            features = self.module_.features(X, domain, **fit_params)
+            label_output = self.module_.label_predictor(features)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        outputs = _BatchOutputs(features, label_output, domain > 0.5, layers)
+        label_loss = self._label_loss(label_output, yi)
+        domain_logit = self._domain_logit(outputs)
+        domain_loss = domain_adversarial_loss(
+            domain_logit, outputs.is_target, self._domain_weights(outputs)
+        )
+        loss = label_loss
+        if self._adapting:
+            # Without target rows, a domain loss would teach nothing.
+            loss = loss + domain_loss
+            for name, (weight, value) in self._adaptation_terms(outputs).items():
+                loss = loss + weight * value
+                self.history.record_batch(name, value.item())
+        loss.backward()
+        self.history.record_batch("label_loss", label_loss.item())
+        self.history.record_batch("domain_loss", domain_loss.item())
+        self.history.record_batch(
+            "domain_acc",
+            ((domain_logit > 0) == outputs.is_target).float().mean().item(),
+        )
+        # Counted after the step, which reads the progress made before it.
+        self._step += 1
+        return {"loss": loss, "y_pred": label_output}
+
+    def _domain_logit(self, outputs):
+        """A probe on detached features: it measures the shift, never acts on it."""
+        return self.module_.domain_classifier(outputs.features.detach()).squeeze(-1)
+
+    def _domain_weights(self, outputs):
+        """Row weights of the domain loss; None weighs every row the same."""
+        return None
+
+    def _adaptation_terms(self, outputs):
+        """The method's terms: ``name -> (weight, value)``."""
+        return {}
+
+
+def _zero(outputs):
+    """A zero that keeps the graph: for a batch where a term has no rows."""
+    return outputs.label_output.sum() * 0.0
+
+
+class _TargetTermsMixin:
+    """Minimum class confusion and self-training, for any classifier net.
+
+    Both act on the target rows' predictions only, so they stack on any
+    method: ``class_confusion_weight`` adds
+    :func:`~sktransfer.deep.losses.class_confusion_loss` and
+    ``pseudo_label_threshold`` adds
+    :func:`~sktransfer.deep.losses.pseudo_label_loss`, recorded per epoch
+    as ``class_confusion_loss``, ``pseudo_label_loss`` and
+    ``pseudo_label_share`` when they are on.
+    """
+
+    # Merged into each subclass's _parameter_constraints (__init_subclass__):
+    # as a class attribute of its own, it would hide those of the net bases.
+    _target_terms_constraints: dict = {
+        "class_confusion_weight": [Interval(Real, 0, None, closed="left")],
+        "class_confusion_temperature": [Interval(Real, 0, None, closed="neither")],
+        "pseudo_label_threshold": [Interval(Real, 0, 1, closed="right"), None],
+        "pseudo_label_weight": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *args,
+        class_confusion_weight=0.0,
+        class_confusion_temperature=2.5,
+        pseudo_label_threshold=None,
+        pseudo_label_weight=1.0,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.class_confusion_weight = class_confusion_weight
+        self.class_confusion_temperature = class_confusion_temperature
+        self.pseudo_label_threshold = pseudo_label_threshold
+        self.pseudo_label_weight = pseudo_label_weight
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._parameter_constraints = {
+            **cls._parameter_constraints,
+            **_TargetTermsMixin._target_terms_constraints,
+        }
+
+    @property
+    def _epoch_scores(self):
+        scores = super()._epoch_scores
+        # Read by skorch from __init__ on, before any validation: a value of
+        # the wrong type must not break it (fit refuses it later).
+        weight = self.class_confusion_weight
+        if not (isinstance(weight, Real) and weight == 0):
+            scores = (*scores, "class_confusion_loss")
+        if self.pseudo_label_threshold is not None:
+            scores = (*scores, "pseudo_label_loss", "pseudo_label_share")
+        return scores
+
+    def _adaptation_terms(self, outputs):
+        terms = super()._adaptation_terms(outputs)
+        target_output = outputs.label_output[outputs.is_target]
+        if self.class_confusion_weight > 0:
+            value = (
+                class_confusion_loss(target_output, self.class_confusion_temperature)
+                if len(target_output)
+                else _zero(outputs)
+            )
+            terms["class_confusion_loss"] = (self.class_confusion_weight, value)
+        if self.pseudo_label_threshold is not None:
+            value, share = _zero(outputs), 0.0
+            if len(target_output):
+                value, share = pseudo_label_loss(
+                    target_output, self.pseudo_label_threshold
+                )
+            terms["pseudo_label_loss"] = (self.pseudo_label_weight, value)
+            self.history.record_batch("pseudo_label_share", share)
+        return terms
+
+
+_TARGET_TERMS_DOC = """\
+    class_confusion_weight : float, default={class_confusion_weight}
+        Weight of the minimum class confusion loss on the target rows'
+        predictions (:func:`~sktransfer.deep.losses.class_confusion_loss`,
+        Jin et al. 2020); 0 leaves it out. It stacks on the method's own
+        terms.
+
+    class_confusion_temperature : float, default=2.5
+        Temperature of the class confusion loss's softmax.
+
+    pseudo_label_threshold : float in (0, 1] or None, default=None
+        Self-training: target rows predicted with at least this probability
+        are trained towards their predicted class
+        (:func:`~sktransfer.deep.losses.pseudo_label_loss`); None leaves it
+        out. It stacks on the method's own terms.
+
+    pseudo_label_weight : float, default=1.0
+        Weight of the self-training loss.
+"""
+
+
+def document_target_terms(cls):
+    """Put the parameters of :class:`_TargetTermsMixin` in ``cls``'s docstring.
+
+    They replace the line ``%(target_terms)s`` of the Parameters section,
+    with the class's own default of ``class_confusion_weight``.
+    """
+    default = inspect.signature(cls).parameters.get("class_confusion_weight")
+    text = _TARGET_TERMS_DOC.format(
+        class_confusion_weight=default.default if default else 0.0
+    )
+    cls.__doc__ = cls.__doc__.replace("    %(target_terms)s\n", text)
+    return cls

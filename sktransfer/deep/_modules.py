@@ -5,7 +5,13 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["GradientReversal", "MLPFeatures", "SmallCNNFeatures", "gradient_reversal"]
+__all__ = [
+    "GradientReversal",
+    "MLPFeatures",
+    "MultilinearMap",
+    "SmallCNNFeatures",
+    "gradient_reversal",
+]
 
 # The layers whose running statistics AdaBN re-estimates and fine-tuning keeps.
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
@@ -124,6 +130,62 @@ class SmallCNNFeatures(nn.Sequential):
         )
         height, width = (((size - 4) // 2 - 4) // 2 for size in image_size)
         self.n_outputs = 48 * height * width
+
+
+class MultilinearMap(nn.Module):
+    """CDAN's conditioning: the outer product of features and class probabilities.
+
+    ``forward(features, probabilities)`` returns the flattened outer product
+    ``f (x) g`` of each row, of width ``n_features * n_classes``. When that
+    width exceeds ``randomized_dim``, the randomised map of Long et al.
+    (2018) replaces it: ``(f R_f) * (g R_g) / sqrt(randomized_dim)`` with
+    fixed Gaussian matrices ``R_f`` and ``R_g`` (drawn once, at
+    construction, from torch's generator), whose inner products approximate
+    those of the outer product.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the features ``f``.
+
+    n_classes : int
+        Width of the probabilities ``g``.
+
+    randomized_dim : int or None, default=1024
+        Largest width of the exact map; None never randomises.
+
+    Attributes
+    ----------
+    n_outputs : int
+        Width of the map's output.
+    """
+
+    def __init__(self, n_features, n_classes, randomized_dim=1024):
+        super().__init__()
+        self.randomized = (
+            randomized_dim is not None and n_features * n_classes > randomized_dim
+        )
+        if self.randomized:
+            # Buffers: they follow the module's device and its state_dict.
+            self.register_buffer(
+                "random_features", torch.randn(n_features, randomized_dim)
+            )
+            self.register_buffer(
+                "random_classes", torch.randn(n_classes, randomized_dim)
+            )
+            self.n_outputs = randomized_dim
+        else:
+            self.n_outputs = n_features * n_classes
+
+    def forward(self, features, probabilities):
+        features = features.flatten(1)
+        if not self.randomized:
+            return (features[:, :, None] * probabilities[:, None, :]).flatten(1)
+        return (
+            (features @ self.random_features)
+            * (probabilities @ self.random_classes)
+            / math.sqrt(self.n_outputs)
+        )
 
 
 def default_feature_extractor(input_shape):

@@ -2,23 +2,26 @@
 
 from numbers import Real
 
-from skorch.dataset import unpack_data
-from skorch.utils import to_tensor
 from torch import nn
 
 from .._compat import Interval
-from ._adaptation import DANNModule, _DomainAdaptationNet
+from ._adaptation import (
+    DANNModule,
+    _AdaptationLossNet,
+    _TargetTermsMixin,
+    document_target_terms,
+)
 from ._base import ClassifierNetMixin, RegressorNetMixin
 from ._modules import lambda_schedule
 
 __all__ = ["DANNClassifier", "DANNRegressor", "DANNModule"]
 
 
-class _BaseDANN(_DomainAdaptationNet):
-    """Gradient reversal with its adaptation schedule: the DANN training step."""
+class _BaseDANN(_AdaptationLossNet):
+    """Gradient reversal with its adaptation schedule: DANN's adversary."""
 
     _parameter_constraints: dict = {
-        **_DomainAdaptationNet._parameter_constraints,
+        **_AdaptationLossNet._parameter_constraints,
         "lambda_max": [Interval(Real, 0, None, closed="left")],
         "lambda_gamma": [Interval(Real, 0, None, closed="neither")],
         "lr_annealing": ["boolean"],
@@ -50,28 +53,13 @@ class _BaseDANN(_DomainAdaptationNet):
                 group["lr"] = self.lr / (1.0 + 10.0 * progress) ** 0.75
         super().on_batch_begin(net, batch=batch, training=training, **kwargs)
 
-    def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
+    def _domain_logit(self, outputs):
         self.module_.reversal.coefficient = self._coefficient()
-        self._step += 1
-        label_output, domain_logit = self.infer(Xi, **fit_params)
-        domain = to_tensor(Xi["domain"], device=self.device)
-        label_loss = self._label_loss(label_output, yi)
-        domain_loss = nn.functional.binary_cross_entropy_with_logits(
-            domain_logit, domain
-        )
-        loss = label_loss + domain_loss if self._adapting else label_loss
-        loss.backward()
-        self.history.record_batch("label_loss", label_loss.item())
-        self.history.record_batch("domain_loss", domain_loss.item())
-        self.history.record_batch(
-            "domain_acc", ((domain_logit > 0).float() == domain).float().mean().item()
-        )
-        return {"loss": loss, "y_pred": label_output}
+        return self.module_.domain_logit(outputs.features, outputs.label_output)
 
 
-class DANNClassifier(ClassifierNetMixin, _BaseDANN):
+@document_target_terms
+class DANNClassifier(_TargetTermsMixin, ClassifierNetMixin, _BaseDANN):
     """Domain-adversarial neural network for classification.
 
     A feature extractor G_f feeds a label predictor G_y and, through a
@@ -122,6 +110,8 @@ class DANNClassifier(ClassifierNetMixin, _BaseDANN):
     lr_annealing : bool, default=False
         Anneal the learning rate as in the paper,
         ``lr / (1 + 10 p) ** 0.75``.
+
+    %(target_terms)s
 
     adapt_batchnorm : bool, default=True
         Re-estimate batch-norm statistics on the target rows after training.
