@@ -372,10 +372,10 @@ def _plot_features(tables, path):
                 ax.scatter(
                     *Z[keep].T,
                     c=[colours(k % 10) for k in labels[keep]],
-                    s=6 if domain else 10,
+                    s=14 if domain else 6,
                     marker=marker,
                     alpha=0.6,
-                    linewidths=0.7,
+                    linewidths=0.9,
                 )
             ax.set_title(
                 f"{pair}\n{name}: {rows['accuracy']:.2f} on target", fontsize=9

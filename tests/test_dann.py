@@ -5,6 +5,7 @@ import copy
 import numpy as np
 import pytest
 import torch
+from _shifted import nuisance_shift
 from sklearn.model_selection import train_test_split
 from torch import nn
 
@@ -254,27 +255,10 @@ def test_string_labels_and_a_validation_split(digits_pair):
     assert np.isfinite(net.history[-1, "valid_loss"])
 
 
-def _nuisance_shift(n_source, n_target, seed):
-    """y = sin(2 x_0); four nuisance features, three times wider in the target.
-
-    A covariate shift that per-domain standardisation does not undo: a unit
-    mixing x_0 with the nuisance features is mostly x_0 in the source and
-    mostly nuisance in the target, unless the features learn to ignore them.
-    """
-    rng = np.random.RandomState(seed)
-    X, y = [], []
-    for n, nuisance in ((n_source, 0.3), (n_target, 1.0)):
-        x0 = rng.normal(size=(n, 1))
-        X.append(np.hstack([x0, rng.normal(scale=nuisance, size=(n, 4))]))
-        y.append(np.sin(2 * x0[:, 0]) + 0.1 * rng.normal(size=n))
-    sd = np.r_[np.ones(n_source, dtype=int), -np.ones(n_target, dtype=int)]
-    return np.vstack(X).astype(np.float32), np.concatenate(y), sd
-
-
 def test_regressor_adapts_where_the_same_network_without_adaptation_fails():
     gains = []
     for seed in range(3):
-        X, y, sd = _nuisance_shift(150, 300, seed)
+        X, y, sd = nuisance_shift(150, 300, seed)
         # Source and 150 target rows to fit; the other 150 target rows to score.
         fit, test = np.arange(300), np.arange(300, 450)
         scores = []

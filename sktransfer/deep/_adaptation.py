@@ -355,6 +355,9 @@ class _AdaptationLossNet(_DomainAdaptationNet):
 
     # Names of the terms of _adaptation_terms, recorded per epoch.
     _term_names = ()
+    # Whether the domain loss is part of the objective (an adversary) or
+    # trains a probe only.
+    _adversarial = False
 
     @property
     def _epoch_scores(self):
@@ -388,14 +391,18 @@ class _AdaptationLossNet(_DomainAdaptationNet):
         domain_loss = domain_adversarial_loss(
             domain_logit, outputs.is_target, self._domain_weights(outputs)
         )
-        loss = label_loss
+        loss, probe_loss = label_loss, 0.0
+        # Without target rows, a domain loss would teach nothing.
         if self._adapting:
-            # Without target rows, a domain loss would teach nothing.
-            loss = loss + domain_loss
+            if self._adversarial:
+                loss = loss + domain_loss
+            else:
+                # Trained with the network, outside the objective it reports.
+                probe_loss = domain_loss
             for name, (weight, value) in self._adaptation_terms(outputs).items():
                 loss = loss + weight * value
                 self.history.record_batch(name, value.item())
-        loss.backward()
+        (loss + probe_loss).backward()
         self.history.record_batch("label_loss", label_loss.item())
         self.history.record_batch("domain_loss", domain_loss.item())
         self.history.record_batch(

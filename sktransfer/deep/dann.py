@@ -20,6 +20,8 @@ __all__ = ["DANNClassifier", "DANNRegressor", "DANNModule"]
 class _BaseDANN(_AdaptationLossNet):
     """Gradient reversal with its adaptation schedule: DANN's adversary."""
 
+    _adversarial = True
+
     _parameter_constraints: dict = {
         **_AdaptationLossNet._parameter_constraints,
         "lambda_max": [Interval(Real, 0, None, closed="left")],
@@ -85,6 +87,9 @@ class DANNClassifier(_TargetTermsMixin, ClassifierNetMixin, _BaseDANN):
     ----------
     module : torch.nn.Module class or instance, default=DANNModule
         The network; see :class:`DANNModule` for the ``module__*`` parameters.
+        A custom module needs its interface: ``features(X, domain)``,
+        ``label_predictor``, ``domain_logit(features, label_output)``,
+        ``domain_classifier`` and ``reversal``.
 
     criterion : torch loss class, default=torch.nn.CrossEntropyLoss
         The label loss.
