@@ -25,6 +25,7 @@ def test_every_script_is_run_here():
         "adaptation_defaults.py",
         "deep_adaptation.py",
         "deep_adaptation_defaults.py",
+        "deep_regression.py",
         "distillation.py",
         "domain_confusion.py",
         "features.py",

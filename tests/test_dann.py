@@ -5,11 +5,10 @@ import copy
 import numpy as np
 import pytest
 import torch
-from _shifted import nuisance_shift
 from sklearn.model_selection import train_test_split
 from torch import nn
 
-from sktransfer.datasets import make_digits_shift
+from sktransfer.datasets import make_digits_shift, make_nuisance_shift
 from sktransfer.deep import DANNClassifier, DANNModule, DANNRegressor, gradient_reversal
 from sktransfer.deep._modules import MLPFeatures, lambda_schedule
 from sktransfer.exceptions import NoTargetDomainWarning
@@ -258,7 +257,7 @@ def test_string_labels_and_a_validation_split(digits_pair):
 def test_regressor_adapts_where_the_same_network_without_adaptation_fails():
     gains = []
     for seed in range(3):
-        X, y, sd = nuisance_shift(150, 300, seed)
+        X, y, sd = make_nuisance_shift(150, 300, return_X_y=True, random_state=seed)
         # Source and 150 target rows to fit; the other 150 target rows to score.
         fit, test = np.arange(300), np.arange(300, 450)
         scores = []

@@ -21,6 +21,7 @@ from sktransfer.datasets import (
     make_biased_selection,
     make_digits_shift,
     make_mnist_m,
+    make_nuisance_shift,
 )
 
 TABLES = {
@@ -609,3 +610,23 @@ def test_a_frame_fits_a_domain_aware_pipeline():
     pipe = make_da_pipeline(StandardScaler(), CORAL(), SourceOnlyClassifier())
     pipe.fit(X, y, sample_domain=sample_domain)
     assert list(pipe[0].feature_names_in_) == list(X.columns)
+
+
+# make_nuisance_shift ---------------------------------------------------------
+
+
+def test_nuisance_shift_widens_only_the_nuisance_features():
+    data = make_nuisance_shift(400, 600, n_nuisance=3, random_state=0)
+    X, y, sd = data.X, data.y, data.sample_domain
+    assert X.shape == (1000, 4) and X.dtype == np.float32
+    assert data.feature_names == ["x0", "nuisance0", "nuisance1", "nuisance2"]
+    source, target = sd > 0, sd < 0
+    assert source.sum() == 400 and target.sum() == 600
+    # y is the same function of x0 in both domains, up to the noise.
+    residual = y - np.sin(2 * X[:, 0].astype(np.float64))
+    assert np.std(residual) == pytest.approx(0.1, rel=0.1)
+    np.testing.assert_allclose(X[source, 1:].std(axis=0), 0.3, rtol=0.15)
+    np.testing.assert_allclose(X[target, 1:].std(axis=0), 1.0, rtol=0.15)
+    np.testing.assert_allclose(X[:, 0].std(), 1.0, rtol=0.1)
+    again = make_nuisance_shift(400, 600, n_nuisance=3, random_state=0, return_X_y=True)
+    np.testing.assert_array_equal(again[0], X)

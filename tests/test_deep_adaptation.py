@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 import sklearn
 import torch
-from _shifted import nuisance_shift
 from sklearn.base import clone
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.model_selection import GridSearchCV, train_test_split
 
 from sktransfer import DAPipeline
-from sktransfer.datasets import make_digits_shift
+from sktransfer.datasets import make_digits_shift, make_nuisance_shift
 from sktransfer.deep import (
     CDANClassifier,
     DANClassifier,
@@ -348,7 +347,7 @@ def test_regressors_adapt_where_the_same_network_without_the_term_fails(cls, wei
     name = "coral_weight" if cls is DeepCORALRegressor else "mmd_weight"
     gains = []
     for seed in range(3):
-        X, y, sd = nuisance_shift(150, 300, seed)
+        X, y, sd = make_nuisance_shift(150, 300, return_X_y=True, random_state=seed)
         # Source and 150 target rows to fit; the other 150 target rows to score.
         fit, test = np.arange(300), np.arange(300, 450)
         scores = [

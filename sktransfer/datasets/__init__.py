@@ -16,6 +16,7 @@ from ._images import (
     make_mnist_m,
 )
 from ._penguins import load_penguins_islands
+from ._synthetic import make_nuisance_shift
 from ._tables import make_biased_selection
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "make_biased_selection",
     "make_digits_shift",
     "make_mnist_m",
+    "make_nuisance_shift",
 ]
