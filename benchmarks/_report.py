@@ -74,14 +74,27 @@ def _commit():
     return commit
 
 
-def _command(argv):
-    script = Path(argv[0]).resolve()
+def _from_root(path):
+    """``path`` as seen from the repository's root, where the command is run."""
+    path = Path(path).resolve()
     with contextlib.suppress(ValueError):
-        script = script.relative_to(ROOT)
+        path = path.relative_to(ROOT)
+    return str(path)
+
+
+def _command(argv):
+    # The script and the output file from the root, wherever the run was
+    # started, so that the recorded command reproduces the file from there.
+    args = list(argv[1:])
+    for i, arg in enumerate(args):
+        if arg.startswith("--output="):
+            args[i] = "--output=" + _from_root(arg.split("=", 1)[1])
+        elif i and args[i - 1] == "--output":
+            args[i] = _from_root(arg)
     environment = [
         f"{name}={os.environ[name]}" for name in _ENVIRONMENT if name in os.environ
     ]
-    return shlex.join([*environment, "python", str(script), *argv[1:]])
+    return shlex.join([*environment, "python", _from_root(argv[0]), *args])
 
 
 def _versions():
