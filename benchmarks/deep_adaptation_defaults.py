@@ -35,10 +35,10 @@ CANDIDATES = {
     "CDAN": ("CDANClassifier", {"entropy_conditioning": False}),
     "CDAN+E": ("CDANClassifier", {"entropy_conditioning": True}),
     "MCC": ("MCCClassifier", {}),
-    "Deep CORAL (features)": ("DeepCORALClassifier", {}),
+    "Deep CORAL (features)": ("DeepCORALClassifier", {"layers": ("features",)}),
     "Deep CORAL (features, weight 100)": (
         "DeepCORALClassifier",
-        {"coral_weight": 100.0},
+        {"layers": ("features",), "coral_weight": 100.0},
     ),
     "Deep CORAL (output)": ("DeepCORALClassifier", {"layers": ("label_predictor",)}),
     "Deep CORAL (output, weight 10)": (
