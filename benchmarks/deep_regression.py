@@ -9,7 +9,8 @@ target half; R^2 on the held-out target rows, mean ± std over seeds, and fit
 time as a ratio to source only. The real-image regression pair (the digit's
 value on MNIST -> MNIST-M) is in ``deep_adaptation.md``.
 
-    python benchmarks/deep_regression.py [--seeds 10] [--epochs 30] [--output FILE] [--quick]
+    python benchmarks/deep_regression.py [--seeds 10] [--epochs 30]
+        [--output FILE] [--quick]
 """
 
 import argparse

@@ -4,8 +4,8 @@
 on the real digit domain pairs of :mod:`sktransfer.datasets` (MNIST 5k ->
 MNIST-M style, UCI digits -> MNIST), the same small CNN source-only, with
 subspace alignment and CORAL on its features, as a domain-adversarial network
-(DANN), as the best of the nets past DANN (minimum class confusion with
-self-training), and on labelled target rows, and prints target accuracy and the
+(DANN), as the best of the nets past DANN (CDAN+E with minimum class
+confusion), and on labelled target rows, and prints target accuracy and the
 share of the gap closed, as in Ganin & Lempitsky's table. It saves a plot of
 the features of both domains, coloured by class, before and after
 adaptation.
@@ -208,7 +208,7 @@ DEEP_METHODS = {
 
 #: What the demo trains beside the baselines: DANN and the best of the others
 #: (chosen on validation rows by ``benchmarks/deep_adaptation_defaults.py``).
-DEMO_METHODS = ("DANN", "MCC + self-training")
+DEMO_METHODS = ("DANN", "CDAN+E + MCC")
 
 
 def adaptation_table(

@@ -618,10 +618,12 @@ def test_a_frame_fits_a_domain_aware_pipeline():
 def test_nuisance_shift_widens_only_the_nuisance_features():
     data = make_nuisance_shift(400, 600, n_nuisance=3, random_state=0)
     X, y, sd = data.X, data.y, data.sample_domain
-    assert X.shape == (1000, 4) and X.dtype == np.float32
+    assert X.shape == (1000, 4)
+    assert X.dtype == np.float32
     assert data.feature_names == ["x0", "nuisance0", "nuisance1", "nuisance2"]
     source, target = sd > 0, sd < 0
-    assert source.sum() == 400 and target.sum() == 600
+    assert source.sum() == 400
+    assert target.sum() == 600
     # y is the same function of x0 in both domains, up to the noise.
     residual = y - np.sin(2 * X[:, 0].astype(np.float64))
     assert np.std(residual) == pytest.approx(0.1, rel=0.1)

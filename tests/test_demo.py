@@ -13,16 +13,16 @@ def test_demo_prints_the_adaptation_table_and_saves_the_plot(tmp_path, capsys):
             "SA",
             "CORAL",
             "DANN",
-            "MCC + self-training",
+            "CDAN+E + MCC",
             "train on target",
         }
         assert f"| {pair} | DANN |" in out
-        assert f"| {pair} | MCC + self-training |" in out
+        assert f"| {pair} | CDAN+E + MCC |" in out
         # The plotted features: source only and each deep method, every row.
         kept = [
             name for name, row in tables[pair].items() if row["features"] is not None
         ]
-        assert kept == ["source only", "DANN", "MCC + self-training"]
+        assert kept == ["source only", "DANN", "CDAN+E + MCC"]
         assert all(len(tables[pair][name]["features"]) == 240 for name in kept)
     assert plot.stat().st_size > 10_000
 
