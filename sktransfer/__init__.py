@@ -18,6 +18,9 @@ reweight
     estimators.
 metrics
     Measures of domain shift: MMD, its permutation test, proxy A-distance.
+label_shift
+    Label shift: the target's class priors estimated from unlabeled rows
+    (BBSE, MLLS).
 model_selection
     Choosing hyper-parameters without target labels: splitters that keep
     every domain in every fold, and validation scorers (importance-weighted,
@@ -36,7 +39,7 @@ exceptions
 import importlib
 from typing import TYPE_CHECKING
 
-from . import datasets, exceptions, metrics, model_selection, reweight
+from . import datasets, exceptions, label_shift, metrics, model_selection, reweight
 from ._domain import (
     UNLABELED,
     DomainAwareMixin,
@@ -144,6 +147,7 @@ __all__ = [
     "datasets",
     "deep",
     "exceptions",
+    "label_shift",
     "make_da_pipeline",
     "metrics",
     "model_selection",
