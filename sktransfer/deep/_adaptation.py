@@ -110,7 +110,7 @@ class DANNModule(nn.Module):
             MultilinearMap(width, n_outputs, randomized_dim) if conditional else None
         )
         domain_width = (
-            width if self.conditional_map is None else (self.conditional_map.n_outputs)
+            width if self.conditional_map is None else self.conditional_map.n_outputs
         )
         self.domain_classifier = domain_classifier or head(domain_width, 1)
         self.reversal = GradientReversal(0.0)
@@ -528,15 +528,31 @@ _TARGET_TERMS_DOC = """\
 """
 
 
-def document_target_terms(cls):
-    """Put the parameters of :class:`_TargetTermsMixin` in ``cls``'s docstring.
+def fill_docstring(**sections):
+    """A class decorator: each line ``%(name)s`` of the docstring is filled.
 
-    They replace the line ``%(target_terms)s`` of the Parameters section,
-    with the class's own default of ``class_confusion_weight``.
+    ``sections[name](cls)`` gives the text, so that parameters several nets
+    share are written once, each class's own default put in.
     """
+
+    def decorate(cls):
+        doc = cls.__doc__
+        for name, section in sections.items():
+            doc = doc.replace(f"    %({name})s\n", section(cls))
+        cls.__doc__ = doc
+        return cls
+
+    return decorate
+
+
+def _target_terms_doc(cls):
     default = inspect.signature(cls).parameters.get("class_confusion_weight")
-    text = _TARGET_TERMS_DOC.format(
+    return _TARGET_TERMS_DOC.format(
         class_confusion_weight=default.default if default else 0.0
     )
-    cls.__doc__ = cls.__doc__.replace("    %(target_terms)s\n", text)
-    return cls
+
+
+#: Puts the parameters of :class:`_TargetTermsMixin` in place of the line
+#: ``%(target_terms)s``, with the class's own default of
+#: ``class_confusion_weight``.
+document_target_terms = fill_docstring(target_terms=_target_terms_doc)

@@ -21,6 +21,7 @@ from ._adaptation import (
     _TargetTermsMixin,
     _zero,
     document_target_terms,
+    fill_docstring,
 )
 from ._base import ClassifierNetMixin, RegressorNetMixin
 from .losses import coral_loss, mmd_loss
@@ -158,6 +159,16 @@ _LAYERS_DOC = """\
 """
 
 
+def _layers_doc(cls):
+    return _LAYERS_DOC.format(
+        default=inspect.signature(cls).parameters["layers"].default,
+        why=textwrap.fill(
+            cls._layers_why, 79, initial_indent=" " * 8, subsequent_indent=" " * 8
+        ),
+    )
+
+
+@fill_docstring(layers=_layers_doc)
 @document_target_terms
 class DeepCORALClassifier(_TargetTermsMixin, ClassifierNetMixin, _BaseDeepCORAL):
     """Deep CORAL for classification: covariances of both domains made equal.
@@ -240,6 +251,7 @@ class DeepCORALClassifier(_TargetTermsMixin, ClassifierNetMixin, _BaseDeepCORAL)
         super().__init__(module, criterion=criterion, layers=layers, **kwargs)
 
 
+@fill_docstring(layers=_layers_doc)
 class DeepCORALRegressor(RegressorNetMixin, _BaseDeepCORAL):
     """Deep CORAL for regression.
 
@@ -291,6 +303,7 @@ _KERNEL_DOC = """\
 """
 
 
+@fill_docstring(layers=_layers_doc, kernel=lambda cls: _KERNEL_DOC)
 @document_target_terms
 class DANClassifier(_TargetTermsMixin, ClassifierNetMixin, _BaseDAN):
     """Deep adaptation network (multi-kernel MMD) for classification.
@@ -368,6 +381,7 @@ class DANClassifier(_TargetTermsMixin, ClassifierNetMixin, _BaseDAN):
         super().__init__(module, criterion=criterion, layers=layers, **kwargs)
 
 
+@fill_docstring(layers=_layers_doc, kernel=lambda cls: _KERNEL_DOC)
 class DANRegressor(RegressorNetMixin, _BaseDAN):
     """Deep adaptation network (multi-kernel MMD) for regression.
 
@@ -409,16 +423,3 @@ class DANRegressor(RegressorNetMixin, _BaseDAN):
         **kwargs,
     ):
         super().__init__(module, criterion=criterion, layers=layers, **kwargs)
-
-
-for _cls in (DeepCORALClassifier, DeepCORALRegressor, DANClassifier, DANRegressor):
-    _layers = _LAYERS_DOC.format(
-        default=inspect.signature(_cls).parameters["layers"].default,
-        why=textwrap.fill(
-            _cls._layers_why, 79, initial_indent=" " * 8, subsequent_indent=" " * 8
-        ),
-    )
-    _cls.__doc__ = _cls.__doc__.replace("    %(layers)s\n", _layers).replace(
-        "    %(kernel)s\n", _KERNEL_DOC
-    )
-del _cls, _layers
