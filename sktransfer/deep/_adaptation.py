@@ -286,7 +286,7 @@ class _DomainAdaptationNet(BaseNet):
         labelled = self._labelled(y_true)
         if not labelled.any():
             # A batch without labelled rows trains the domain classifier only.
-            return label_output.sum() * 0.0
+            return _zero(label_output)
         return self.criterion_(label_output[labelled], y_true[labelled])
 
     def _adapt_batchnorm(self, X_target):
@@ -426,9 +426,9 @@ class _AdaptationLossNet(_DomainAdaptationNet):
         return {}
 
 
-def _zero(outputs):
-    """A zero that keeps the graph: for a batch where a term has no rows."""
-    return outputs.label_output.sum() * 0.0
+def _zero(output):
+    """A zero in ``output``'s graph: the term of a batch without its rows."""
+    return output.sum() * 0.0
 
 
 class _TargetTermsMixin:
@@ -493,11 +493,11 @@ class _TargetTermsMixin:
             value = (
                 class_confusion_loss(target_output, self.class_confusion_temperature)
                 if len(target_output)
-                else _zero(outputs)
+                else _zero(outputs.label_output)
             )
             terms["class_confusion_loss"] = (self.class_confusion_weight, value)
         if self.pseudo_label_threshold is not None:
-            value, share = _zero(outputs), 0.0
+            value, share = _zero(outputs.label_output), 0.0
             if len(target_output):
                 value, share = pseudo_label_loss(
                     target_output, self.pseudo_label_threshold

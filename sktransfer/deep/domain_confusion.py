@@ -9,9 +9,10 @@ from skorch.utils import TeeGenerator, to_tensor
 from torch import nn
 
 from .._compat import Interval
-from ._adaptation import DANNModule, _DomainAdaptationNet
+from ._adaptation import DANNModule, _DomainAdaptationNet, _zero
 from ._base import ClassifierNetMixin
 from .distillation import soft_targets
+from .losses import domain_adversarial_loss
 
 __all__ = ["DomainConfusionClassifier"]
 
@@ -356,7 +357,7 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
         """Update G_d on detached features: the representation is untouched."""
         self.optimizer_domain_.zero_grad()
         logit = self.module_.domain_classifier(features).squeeze(-1)
-        loss = nn.functional.binary_cross_entropy_with_logits(logit, domain)
+        loss = domain_adversarial_loss(logit, domain > 0.5)
         loss.backward()
         self.optimizer_domain_.step()
         self.history.record_batch("domain_loss", loss.item())
@@ -402,7 +403,7 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
         """Cross-entropy of the labelled target rows' softened outputs."""
         rows = (domain > 0.5) & (y >= 0)
         if not rows.any():
-            return label_output.sum() * 0.0
+            return _zero(label_output)
         soft = torch.as_tensor(
             self.soft_labels_, dtype=label_output.dtype, device=label_output.device
         )[y[rows]]

@@ -84,7 +84,7 @@ class _BaseLayerMatching(_AdaptationLossNet):
 
     def _adaptation_terms(self, outputs):
         source, target = ~outputs.is_target, outputs.is_target
-        value = _zero(outputs)
+        value = _zero(outputs.label_output)
         if min(int(source.sum()), int(target.sum())) >= 2:
             for name in self.layers:
                 rows = outputs.features if name == _FEATURES else outputs.layers[name]
