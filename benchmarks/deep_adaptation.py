@@ -23,9 +23,9 @@ target.
 import argparse
 import os
 import time
-import warnings
 
 import numpy as np
+from _regressors import compare_regressors
 from _report import Report, add_arguments, progress
 from joblib import Parallel, delayed
 
@@ -37,7 +37,6 @@ from sktransfer.demo import (
     gap_closed,
     split_target_rows,
 )
-from sktransfer.exceptions import NoTargetDomainWarning
 
 REGRESSION_PAIR = ("MNIST -> MNIST-M", "digit value")
 
@@ -64,8 +63,6 @@ def _classification(pair, seed, n_images, epochs):
 def _regression(seed, n_images, epochs):
     import torch
 
-    from sktransfer.deep import DANNRegressor, DANRegressor, DeepCORALRegressor
-
     torch.set_num_threads(1)
     data = datasets.make_digits_shift(
         *ADAPTATION_PAIRS[REGRESSION_PAIR[0]],
@@ -73,34 +70,17 @@ def _regression(seed, n_images, epochs):
         n_target=n_images,
         random_state=seed,
     )
-    X, sd = data.X, data.sample_domain
-    y = data.y.astype(np.float64)
-    adapt, test = split_target_rows(data.y, sd, seed)
-    source = np.flatnonzero(sd > 0)
-    fit_rows = np.r_[source, adapt]
-    y_fit = np.where(sd[fit_rows] > 0, y[fit_rows], np.nan)
-    net = {"max_epochs": epochs, "random_state": seed, "verbose": 0}
-    fits = {
-        "source only": lambda: DANNRegressor(**net).fit(X[source], y[source]),
-        "DANN": lambda: DANNRegressor(**net).fit(
-            X[fit_rows], y_fit, sample_domain=sd[fit_rows]
-        ),
-        "Deep CORAL": lambda: DeepCORALRegressor(**net).fit(
-            X[fit_rows], y_fit, sample_domain=sd[fit_rows]
-        ),
-        "DAN": lambda: DANRegressor(**net).fit(
-            X[fit_rows], y_fit, sample_domain=sd[fit_rows]
-        ),
-        "train on target": lambda: DANNRegressor(**net).fit(X[adapt], y[adapt]),
-    }
-    rows = {}
-    for name, fit in fits.items():
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NoTargetDomainWarning)
-            model = fit()
-        seconds = time.perf_counter() - start
-        rows[name] = {"score": model.score(X[test], y[test]), "seconds": seconds}
+    adapt, test = split_target_rows(data.y, data.sample_domain, seed)
+    rows = compare_regressors(
+        data.X,
+        data.y.astype(np.float64),
+        data.sample_domain,
+        adapt,
+        test,
+        max_epochs=epochs,
+        random_state=seed,
+        verbose=0,
+    )
     return REGRESSION_PAIR, seed, rows
 
 
