@@ -5,7 +5,7 @@ import copy
 import numpy as np
 import pytest
 import torch
-from sklearn.model_selection import train_test_split
+from _shifted import held_out_digits
 from torch import nn
 
 from sktransfer.datasets import make_digits_shift, make_nuisance_shift
@@ -216,16 +216,8 @@ def test_in_training_each_domain_is_normalised_with_its_own_batch_statistics():
 def test_dann_beats_the_same_network_trained_source_only():
     gains = []
     for seed in range(3):
-        data = make_digits_shift(
-            "mnist", "mnist_m", n_source=800, n_target=1400, random_state=seed
-        )
-        X, y, sd = data.X, data.y, data.sample_domain
         # Scored on target rows the fit never saw, unlabeled ones included.
-        target = np.flatnonzero(sd < 0)
-        fit_target, test = train_test_split(
-            target, train_size=800, stratify=y[target], random_state=seed
-        )
-        fit = np.r_[np.flatnonzero(sd > 0), fit_target]
+        X, y, sd, fit, test = held_out_digits(seed)
         torch.manual_seed(seed)
         dann = DANNClassifier(max_epochs=6, verbose=0)
         dann.fit(X[fit], y[fit], sample_domain=sd[fit])

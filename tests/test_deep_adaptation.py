@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import sklearn
 import torch
+from _shifted import held_out_digits
 from sklearn.base import clone
 from sklearn.metrics.pairwise import rbf_kernel
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.model_selection import GridSearchCV
 
 from sktransfer import DAPipeline
 from sktransfer.datasets import make_digits_shift, make_nuisance_shift
@@ -303,18 +304,6 @@ def test_kernel_multipliers_must_be_positive(digits_pair):
         )
 
 
-def _source_and_held_out_target(seed):
-    data = make_digits_shift(
-        "mnist", "mnist_m", n_source=800, n_target=1400, random_state=seed
-    )
-    X, y, sd = data.X, data.y, data.sample_domain
-    target = np.flatnonzero(sd < 0)
-    fit_target, test = train_test_split(
-        target, train_size=800, stratify=y[target], random_state=seed
-    )
-    return X, y, sd, np.r_[np.flatnonzero(sd > 0), fit_target], test
-
-
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sktransfer.exceptions.NoTargetDomainWarning")
 @pytest.mark.parametrize(
@@ -323,7 +312,7 @@ def _source_and_held_out_target(seed):
 def test_each_method_beats_the_same_network_trained_source_only(cls):
     gains = []
     for seed in range(3):
-        X, y, sd, fit, test = _source_and_held_out_target(seed)
+        X, y, sd, fit, test = held_out_digits(seed)
         net = cls(max_epochs=6, random_state=seed, verbose=0)
         adapted = clone(net).fit(X[fit], y[fit], sample_domain=sd[fit])
         source = sd > 0
