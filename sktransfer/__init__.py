@@ -19,8 +19,9 @@ reweight
 metrics
     Measures of domain shift: MMD, its permutation test, proxy A-distance.
 label_shift
-    Label shift: the target's class priors estimated from unlabeled rows
-    (BBSE, MLLS).
+    Label shift: a test of it, the target's class priors estimated from
+    unlabeled rows (MLLS with calibration, BBSE, RLLS), and a classifier and
+    a weighter that correct for them.
 model_selection
     Choosing hyper-parameters without target labels: splitters that keep
     every domain in every fold, and validation scorers (importance-weighted,
@@ -52,6 +53,7 @@ from ._domain import (
 )
 from .alignment import CORAL, SubspaceAlignment
 from .baseline import SourceOnlyClassifier, SourceOnlyRegressor
+from .label_shift import LabelShiftClassifier, LabelShiftReweighter
 from .pipeline import DAPipeline, make_da_pipeline
 from .reweight import (
     DensityRatioWeighter,
@@ -139,6 +141,8 @@ __all__ = [
     "ImportanceWeightedClassifier",
     "ImportanceWeightedRegressor",
     "KMMReweighter",
+    "LabelShiftClassifier",
+    "LabelShiftReweighter",
     "MCCClassifier",
     "SourceOnlyClassifier",
     "SourceOnlyRegressor",

@@ -52,6 +52,14 @@ def _fit_router(owner, children):
     return router
 
 
+def _inner_input_tags(tags, estimator):
+    """``tags`` with the NaN and sparse input tags of ``estimator``, X's consumer."""
+    inner = get_tags(estimator)
+    tags.input_tags.allow_nan = inner.input_tags.allow_nan
+    tags.input_tags.sparse = inner.input_tags.sparse
+    return tags
+
+
 def _estimator_has(attr):
     """Check the fitted estimator when there is one, else the unfitted one."""
 
@@ -135,7 +143,15 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
             fit_params["sample_weight"] = weights * fit_params.get("sample_weight", 1.0)
         self.estimator_ = clone(self._default_estimator())
         self.estimator_.fit(data.X[rows], data.y[rows], **fit_params)
+        self._fit_target(data, rows, fit_params)
         return self
+
+    def _fit_target(self, data, rows, fit_params):
+        """What a subclass learns beside ``estimator_``; nothing here.
+
+        ``fit_params`` are the estimator's, restricted to the training rows
+        ``rows``.
+        """
 
     def _route_fit_params(self, fit_params):
         """Metadata of each child's ``fit``, per :meth:`get_metadata_routing`."""
@@ -196,11 +212,7 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
         return self._delegate("predict", X, sample_domain)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self._default_estimator())
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        tags.input_tags.sparse = inner.input_tags.sparse
-        return tags
+        return _inner_input_tags(super().__sklearn_tags__(), self._default_estimator())
 
 
 class _ClassifierDelegation:

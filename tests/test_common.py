@@ -84,6 +84,13 @@ _INSTANCES = {
         sktransfer.ImportanceWeightedClassifier(weighter=sktransfer.KMMReweighter())
     ],
     "ImportanceWeightedRegressor": [sktransfer.ImportanceWeightedRegressor()],
+    # Three folds: some checks train on a handful of rows per class.
+    "LabelShiftClassifier": [
+        sktransfer.LabelShiftClassifier(cv=3, n_bootstrap=5, random_state=0)
+    ],
+    "LabelShiftReweighter": [
+        sktransfer.LabelShiftReweighter(cv=3, n_bootstrap=5, random_state=0)
+    ],
     "DAPipeline": [
         sktransfer.make_da_pipeline(StandardScaler(), sktransfer.SourceOnlyClassifier())
     ],
@@ -129,6 +136,7 @@ _EXPECTED_FAILED = {
     "ImportanceWeightedClassifier": {
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED
     },
+    "LabelShiftClassifier": {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
     "DAPipeline": {
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
         "check_estimators_overwrite_params": _STEPS_FITTED_IN_PLACE,

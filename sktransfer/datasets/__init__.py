@@ -15,6 +15,7 @@ from ._images import (
     make_digits_shift,
     make_mnist_m,
 )
+from ._label_shift import make_label_shift
 from ._penguins import load_penguins_islands
 from ._synthetic import make_nuisance_shift
 from ._tables import make_biased_selection
@@ -26,6 +27,7 @@ __all__ = [
     "load_uci_digits_28",
     "make_biased_selection",
     "make_digits_shift",
+    "make_label_shift",
     "make_mnist_m",
     "make_nuisance_shift",
 ]

@@ -24,6 +24,7 @@ from skorch.utils import to_tensor
 from torch import nn
 
 from .._compat import Interval, StrOptions
+from .._docstrings import fill_docstring
 from ._base import BaseNet
 from ._inference import run_in_batches
 from ._modules import (
@@ -526,23 +527,6 @@ _TARGET_TERMS_DOC = """\
     pseudo_label_weight : float, default=1.0
         Weight of the self-training loss.
 """
-
-
-def fill_docstring(**sections):
-    """A class decorator: each line ``%(name)s`` of the docstring is filled.
-
-    ``sections[name](cls)`` gives the text, so that parameters several nets
-    share are written once, each class's own default put in.
-    """
-
-    def decorate(cls):
-        doc = cls.__doc__
-        for name, section in sections.items():
-            doc = doc.replace(f"    %({name})s\n", section(cls))
-        cls.__doc__ = doc
-        return cls
-
-    return decorate
 
 
 def _target_terms_doc(cls):

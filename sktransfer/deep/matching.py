@@ -15,13 +15,13 @@ from numbers import Real
 from torch import nn
 
 from .._compat import Interval
+from .._docstrings import fill_docstring
 from ._adaptation import (
     DANNModule,
     _AdaptationLossNet,
     _TargetTermsMixin,
     _zero,
     document_target_terms,
-    fill_docstring,
 )
 from ._base import ClassifierNetMixin, RegressorNetMixin
 from .losses import coral_loss, mmd_loss

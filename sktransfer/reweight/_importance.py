@@ -87,10 +87,12 @@ class _BaseImportanceWeighted(_BaseSourceModel):
                 f"{type(self).__name__} trains its estimator with sample_weight, "
                 f"and {type(estimator).__name__}.fit takes no sample_weight."
             )
-        # The weighter sees every row with the domains the fit uses, never the
-        # labels; its weights_ follow the source rows in row order.
+        # The weighter sees every row with the domains the fit uses, and the
+        # labels, of which it reads the source ones at most (a label-shift
+        # weighter needs them); its weights_ follow the source rows in row
+        # order.
         self.weighter_ = clone(self._default_weighter()).fit(
-            X, sample_domain=data.sample_domain, **routed["weighter"]["fit"]
+            X, data.y, sample_domain=data.sample_domain, **routed["weighter"]["fit"]
         )
         beta = np.zeros(data.sample_domain.shape[0])
         beta[data.source] = self.weighter_.weights_
@@ -144,8 +146,12 @@ class ImportanceWeightedClassifier(
     weighter : estimator, default=None
         Estimator of ``beta = P_T(x) / P_S(x)`` fitted on source and target
         rows, which stores the source weights in ``weights_``, such as
-        :class:`KMMReweighter` or :class:`DensityRatioWeighter`. None means
-        ``DensityRatioWeighter(method="classifier")``. It is cloned.
+        :class:`KMMReweighter` or :class:`DensityRatioWeighter`; or of the
+        label-shift weights ``P_T(y) / P_S(y)``,
+        :class:`~sktransfer.label_shift.LabelShiftReweighter`. It is fitted
+        as ``fit(X, y, sample_domain=...)`` and never reads target labels.
+        None means ``DensityRatioWeighter(method="classifier")``. It is
+        cloned.
 
     flatten : float or "auto", default="auto"
         Exponent ``lambda`` of ``beta ** lambda`` (Shimodaira 2000): 1 keeps

@@ -1,0 +1,206 @@
+"""Label shift by drawing the target's classes with new priors."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.utils import Bunch, check_random_state
+
+from .._compat import Interval, StrOptions, validate_params
+from .._domain import pack_domains
+from ._base import _to_frame
+from ._tables import _TABLES, _check_target_fraction
+
+_CLASSIFICATION_TABLES = sorted(set(_TABLES) - {"diabetes"})
+
+
+def _draw_priors(target_priors, alpha, pool_priors, rng):
+    n_classes = pool_priors.size
+    if target_priors is None:
+        return pool_priors
+    if isinstance(target_priors, str) and target_priors == "dirichlet":
+        return rng.dirichlet(np.full(n_classes, alpha))
+    if isinstance(target_priors, str):  # "knock_out"
+        priors = pool_priors.copy()
+        priors[rng.randint(n_classes)] = 0.0
+        return priors / priors.sum()
+    priors = np.asarray(target_priors, dtype=np.float64)
+    if priors.shape != (n_classes,) or np.any(priors < 0) or not priors.sum() > 0:
+        raise ValueError(
+            f"target_priors must hold {n_classes} non-negative numbers, one per "
+            f"class; got {target_priors!r}."
+        )
+    return priors / priors.sum()
+
+
+def _class_counts(priors, available):
+    """The most rows that ``available`` rows of each class can give at ``priors``.
+
+    The total is the largest ``n`` with ``priors * n <= available`` for every
+    class; counts are rounded by largest remainder, so they sum to ``n``.
+    """
+    drawn = priors > 0
+    n = int(np.floor(np.min(available[drawn] / priors[drawn])))
+    exact = priors * n
+    counts = np.floor(exact).astype(int)
+    shortfall = n - counts.sum()
+    room = np.flatnonzero(counts < available)
+    order = room[np.argsort(-(exact - counts)[room], kind="stable")]
+    counts[order[:shortfall]] += 1
+    return counts
+
+
+@validate_params(
+    {
+        "name": [StrOptions(set(_CLASSIFICATION_TABLES))],
+        "target_priors": [StrOptions({"dirichlet", "knock_out"}), "array-like", None],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "target_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "return_X_y": ["boolean"],
+        "as_frame": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_label_shift(
+    name="digits",
+    *,
+    target_priors="dirichlet",
+    alpha=1.0,
+    target_fraction=0.5,
+    return_X_y=False,
+    as_frame=False,
+    random_state=None,
+):
+    """Label shift drawn from a scikit-learn table: the target's classes re-mixed.
+
+    The protocol of Lipton et al. (2018) and Alexandari et al. (2020): the
+    rows of the table are split at random, stratified by class, into a
+    source (the table's own class mix) and a target pool holding
+    ``target_fraction`` of them; the target is then drawn from the pool,
+    without replacement, with new class priors ``P_T(y)``: as many rows as
+    the pool allows at those priors. Each class keeps its own rows, so
+    ``P(x | y)`` is the same in both domains: a pure label shift.
+
+    Parameters
+    ----------
+    name : {"breast_cancer", "digits", "iris", "wine"}, default="digits"
+        The scikit-learn classification table (``"digits"``: the 8x8 UCI
+        digits flattened to 64 features).
+
+    target_priors : {"dirichlet", "knock_out"}, array-like or None, \
+            default="dirichlet"
+        ``"dirichlet"``: priors drawn from a symmetric Dirichlet of
+        concentration ``alpha``; ``"knock_out"``: one class drawn at random
+        is left out of the target, the others keep the table's proportions;
+        an array: these priors, one per class in the order of the sorted
+        labels (normalised to sum one); None: no shift, the whole pool.
+
+    alpha : float, default=1.0
+        Concentration of the Dirichlet: small values give strong shifts
+        (``alpha = 0.1`` puts most of the target in a class or two), large
+        values priors close to uniform.
+
+    target_fraction : float, default=0.5
+        Share of the table in the target pool, in ``(0, 1)``.
+
+    return_X_y : bool, default=False
+        If True, return ``(X, y, sample_domain)`` instead of a Bunch.
+
+    as_frame : bool, default=False
+        If True, ``X`` is a pandas DataFrame and ``y`` a Series named
+        ``"target"``; the Bunch's ``frame`` holds both and a
+        ``sample_domain`` column. Requires pandas (``pip install
+        sktransfer[data]``).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split, the priors and the draw.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Source rows first, then target rows, each group in random order.
+
+        X : ndarray of shape (n_samples, n_features), dtype float64
+        y : ndarray of shape (n_samples,), dtype int64
+            True labels of every row, target rows included.
+        sample_domain : ndarray of shape (n_samples,), dtype int64
+            ``1`` for source rows, ``-1`` for target rows.
+        source_priors, target_priors : ndarray of shape (n_classes,)
+            The label frequencies of the source and of the target rows (the
+            target's asked priors, up to rounding to whole rows).
+        original_index : ndarray of shape (n_samples,)
+            Row of the scikit-learn table each row was taken from.
+        feature_names : list of str
+        target_names : ndarray
+        frame : pandas DataFrame or None
+        DESCR : str
+
+    (X, y, sample_domain) : tuple of ndarray
+        If ``return_X_y`` is True.
+
+    References
+    ----------
+    Z. Lipton, Y.-X. Wang and A. Smola, "Detecting and correcting for label
+    shift with black box predictors", ICML 2018.
+
+    Examples
+    --------
+    >>> from sktransfer.datasets import make_label_shift
+    >>> data = make_label_shift("wine", target_priors=[0.6, 0.3, 0.1],
+    ...                         random_state=0)
+    >>> data.source_priors.round(2), data.target_priors.round(2)
+    (array([0.33, 0.4 , 0.27]), array([0.59, 0.31, 0.1 ]))
+    """
+    table = _TABLES[name]()
+    X_all = np.asarray(table.data, dtype=np.float64)
+    y_all = np.asarray(table.target, dtype=np.int64)
+    n_target_pool = _check_target_fraction(target_fraction, X_all.shape[0])
+
+    rng = check_random_state(random_state)
+    classes = np.unique(y_all)
+    order = rng.permutation(X_all.shape[0])
+    # Stratified: each class gives the same share of its rows to the pool.
+    by_class = [order[y_all[order] == c] for c in classes]
+    cuts = [
+        round(members.size * n_target_pool / X_all.shape[0]) for members in by_class
+    ]
+    pool = [members[:cut] for members, cut in zip(by_class, cuts, strict=True)]
+    source = rng.permutation(
+        np.concatenate([m[cut:] for m, cut in zip(by_class, cuts, strict=True)])
+    )
+    available = np.array([members.size for members in pool])
+    priors = _draw_priors(target_priors, alpha, available / available.sum(), rng)
+    counts = _class_counts(priors, available)
+    target = rng.permutation(
+        np.concatenate(
+            [members[:count] for members, count in zip(pool, counts, strict=True)]
+        )
+    )
+
+    X, y, sample_domain = pack_domains(
+        X_all[source], y_all[source], X_all[target], y_all[target]
+    )
+    frame = None
+    if as_frame:
+        X, y, frame = _to_frame(
+            X, y, sample_domain, table.feature_names, "target", "make_label_shift"
+        )
+    if return_X_y:
+        return X, y, sample_domain
+    return Bunch(
+        X=X,
+        y=y,
+        sample_domain=sample_domain,
+        frame=frame,
+        source_priors=np.bincount(y_all[source], minlength=classes.size) / source.size,
+        target_priors=counts / counts.sum(),
+        original_index=np.concatenate([source, target]),
+        feature_names=list(table.feature_names),
+        target_names=table.target_names,
+        DESCR=(
+            f"Label shift drawn from scikit-learn's {name!r} table: "
+            f"{source.size} source rows with the table's class mix, "
+            f"{target.size} target rows drawn at the priors "
+            f"{np.round(counts / counts.sum(), 3).tolist()}."
+        ),
+    )
