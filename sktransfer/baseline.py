@@ -82,6 +82,9 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {"estimator": [HasMethods(["fit", "predict"]), None]}
+    # A source-only model adapts nothing, so a fit without target rows is
+    # what it always does; a subclass that adapts warns.
+    _warn_no_target = False
 
     def __init__(self, estimator=None):
         self.estimator = estimator
@@ -130,7 +133,7 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
             sample_domain,
             labels="source",
             task=self._task,
-            warn_no_target=False,
+            warn_no_target=self._warn_no_target,
             **_PERMISSIVE,
         )
         rows = data.labeled.nonzero()[0]

@@ -13,6 +13,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils import get_tags
 from torch import nn
 
 from sktransfer import (
@@ -20,6 +21,8 @@ from sktransfer import (
     DensityRatioWeighter,
     ImportanceWeightedClassifier,
     KMMReweighter,
+    LabelShiftClassifier,
+    LabelShiftReweighter,
     SourceOnlyClassifier,
     SubspaceAlignment,
     make_da_pipeline,
@@ -63,6 +66,8 @@ def _tabular():
         DensityRatioWeighter(),
         SubspaceAlignment(2),
         CORAL(),
+        LabelShiftClassifier(n_bootstrap=5, random_state=0),
+        LabelShiftReweighter(n_bootstrap=5, random_state=0),
     ]
 
 
@@ -73,7 +78,7 @@ TABULAR = pytest.mark.parametrize(
 
 def _fit(estimator, X_fit, y=Y, sample_domain=SD):
     estimator = clone(estimator)
-    if type(estimator).__name__.endswith("Classifier"):
+    if get_tags(estimator).target_tags.required:
         return estimator.fit(X_fit, y, sample_domain=sample_domain)
     return estimator.fit(X_fit, sample_domain=sample_domain)
 

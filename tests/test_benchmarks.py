@@ -31,6 +31,7 @@ def test_every_script_is_run_here():
         "features.py",
         "finetune.py",
         "kmm_scaling.py",
+        "label_shift.py",
         "model_selection.py",
         "reweighting.py",
         "shift_measures.py",

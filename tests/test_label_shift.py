@@ -1,10 +1,68 @@
-"""Target priors under label shift: BBSE and MLLS against hand computations."""
+"""Label shift: prior estimators against hand computations, the correcting
+classifier against Bayes' rule and source-only, the weighter, the test, the data."""
 
 import numpy as np
 import pytest
-from scipy.stats import norm
+from scipy.special import softmax
+from scipy.stats import chi2_contingency, norm
+from sklearn import datasets as skdatasets
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+from sklearn.preprocessing import StandardScaler
 
-from sktransfer.label_shift import estimate_target_priors
+from sktransfer.datasets import make_label_shift
+from sktransfer.exceptions import NoTargetDomainWarning
+from sktransfer.label_shift import (
+    LabelShiftClassifier,
+    LabelShiftReweighter,
+    estimate_target_priors,
+    label_shift_test,
+)
+from sktransfer.label_shift._calibration import _Calibrator
+from sktransfer.reweight import ImportanceWeightedClassifier
+
+# ---------------------------------------------------------------------------
+# Three Gaussian classes, x ~ N(2 y, 1): the exact posterior is known.
+
+
+def _gaussian_classes(priors, n, rng):
+    y = rng.choice(len(priors), size=n, p=priors)
+    return rng.normal(loc=2.0 * y), y
+
+
+def _posterior(x, priors):
+    likelihood = norm.pdf(np.reshape(x, (-1, 1)), loc=2.0 * np.arange(len(priors)))
+    joint = likelihood * priors
+    return joint / joint.sum(axis=1, keepdims=True)
+
+
+class _ExactPosterior(ClassifierMixin, BaseEstimator):
+    """The Bayes classifier of the Gaussian classes under ``priors``."""
+
+    def __init__(self, priors=None):
+        self.priors = priors
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return _posterior(np.asarray(X)[:, 0], np.asarray(self.priors))
+
+
+def _gaussian_pair(source_priors, target_priors, n, seed):
+    """One X of source then target rows, y with -1 on the target rows."""
+    rng = np.random.RandomState(seed)
+    x_s, y_s = _gaussian_classes(source_priors, n, rng)
+    x_t, y_t = _gaussian_classes(target_priors, n, rng)
+    X = np.r_[x_s, x_t][:, None]
+    sample_domain = np.r_[np.ones(n, int), -np.ones(n, int)]
+    return X, np.r_[y_s, np.full(n, -1)], sample_domain, y_t
+
+
+# ---------------------------------------------------------------------------
+# estimate_target_priors
 
 
 def test_bbse_inverts_a_known_confusion_matrix():
@@ -19,7 +77,7 @@ def test_bbse_inverts_a_known_confusion_matrix():
     expected = w * 0.5 / (w * 0.5).sum()
     for method in ("bbse", "bbse-soft"):
         priors = estimate_target_priors(
-            proba_source, y_source, proba_target, method=method
+            proba_source, y_source, proba_target, method=method, calibration=None
         )
         np.testing.assert_allclose(priors, expected, rtol=1e-12)
 
@@ -32,31 +90,23 @@ def test_one_em_step_is_bayes_rule_averaged_over_the_target():
     proba_target = np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]])
     # From the source priors (0.5, 0.25, 0.25), the first step leaves each
     # row's probabilities as they are: the new priors are their mean.
-    priors = estimate_target_priors(proba_source, y_source, proba_target, max_iter=1)
+    priors = estimate_target_priors(
+        proba_source, y_source, proba_target, calibration=None, max_iter=1
+    )
     np.testing.assert_allclose(priors, proba_target.mean(axis=0), rtol=1e-12)
     # The second step re-weights by (priors / source priors) and averages.
     ratio = proba_target.mean(axis=0) / np.array([0.5, 0.25, 0.25])
     adjusted = proba_target * ratio
     adjusted /= adjusted.sum(axis=1, keepdims=True)
-    two = estimate_target_priors(proba_source, y_source, proba_target, max_iter=2)
+    two = estimate_target_priors(
+        proba_source, y_source, proba_target, calibration=None, max_iter=2
+    )
     np.testing.assert_allclose(two, adjusted.mean(axis=0), rtol=1e-12)
 
 
-def _gaussian_classes(priors, n, rng):
-    """x ~ N(2 y, 1) for three classes; the exact posterior under ``priors``."""
-    y = rng.choice(3, size=n, p=priors)
-    x = rng.normal(loc=2.0 * y)
-    return x, y
-
-
-def _posterior(x, priors):
-    likelihood = norm.pdf(x[:, None], loc=2.0 * np.arange(3))
-    joint = likelihood * priors
-    return joint / joint.sum(axis=1, keepdims=True)
-
-
-@pytest.mark.parametrize("method", ["mlls", "bbse", "bbse-soft"])
-def test_calibrated_probabilities_recover_the_target_priors(method):
+@pytest.mark.parametrize("calibration", ["bcts", None])
+@pytest.mark.parametrize("method", ["mlls", "bbse", "bbse-soft", "rlls"])
+def test_calibrated_probabilities_recover_the_target_priors(method, calibration):
     rng = np.random.RandomState(0)
     source_priors = np.array([1 / 3, 1 / 3, 1 / 3])
     target_priors = np.array([0.7, 0.2, 0.1])
@@ -68,6 +118,7 @@ def test_calibrated_probabilities_recover_the_target_priors(method):
         y_s,
         _posterior(x_t, source_priors),
         method=method,
+        calibration=calibration,
     )
     assert priors.sum() == pytest.approx(1.0)
     # Sampling error of 20,000 rows and the estimators' variance: a few
@@ -75,8 +126,307 @@ def test_calibrated_probabilities_recover_the_target_priors(method):
     np.testing.assert_allclose(priors, target_priors, atol=0.03)
 
 
-def test_labels_must_index_the_columns():
+def test_rlls_without_penalty_solves_bbse_and_a_large_penalty_keeps_the_source():
+    rng = np.random.RandomState(1)
+    source_priors = np.array([0.5, 0.3, 0.2])
+    x_s, y_s = _gaussian_classes(source_priors, 3000, rng)
+    x_t, _ = _gaussian_classes(np.array([0.2, 0.3, 0.5]), 3000, rng)
+    args = (_posterior(x_s, source_priors), y_s, _posterior(x_t, source_priors))
+    bbse = estimate_target_priors(*args, method="bbse", calibration=None)
+    unpenalised = estimate_target_priors(
+        *args, method="rlls", calibration=None, regularization=0.0
+    )
+    # The same system C w = mu, solved by an optimiser instead of lstsq.
+    np.testing.assert_allclose(unpenalised, bbse, atol=1e-4)
+    shrunk = estimate_target_priors(
+        *args, method="rlls", calibration=None, regularization=10.0
+    )
+    np.testing.assert_allclose(shrunk, np.bincount(y_s) / y_s.size, atol=1e-6)
+
+
+def test_bcts_undoes_a_known_distortion_and_makes_mlls_accurate_again():
+    rng = np.random.RandomState(2)
+    uniform = np.full(3, 1 / 3)
+    x_s, y_s = _gaussian_classes(uniform, 20_000, rng)
+    x_t, _ = _gaussian_classes(np.array([0.6, 0.3, 0.1]), 20_000, rng)
+    # Over-confident (temperature 1/2) and leaning to class 0.
+    shift = np.array([1.0, 0.0, -1.0])
+
+    def distort(x):
+        return softmax(2.0 * np.log(_posterior(x, uniform)) + shift, axis=1)
+
+    calibrator = _Calibrator("bcts").fit(distort(x_s), y_s)
+    # softmax(a (2 log p + s) + b) is p for a = 1/2 and b = -s / 2 (centred).
+    assert calibrator.inverse_temperature == pytest.approx(0.5, abs=0.02)
+    np.testing.assert_allclose(calibrator.bias, -shift / 2, atol=0.05)
+    errors = {
+        calibration: np.abs(
+            estimate_target_priors(
+                distort(x_s), y_s, distort(x_t), calibration=calibration
+            )
+            - [0.6, 0.3, 0.1]
+        ).sum()
+        for calibration in ("bcts", "temperature", None)
+    }
+    assert errors["bcts"] < 0.03
+    # Temperature alone leaves the lean to class 0; no calibration both.
+    assert errors["bcts"] < errors["temperature"] / 3
+    assert errors["bcts"] < errors[None] / 3
+
+
+def test_estimate_refuses_labels_that_do_not_index_every_column():
     with pytest.raises(ValueError, match="class indices 0 .. 1"):
         estimate_target_priors(np.eye(2), np.array([0, 2]), np.eye(2))
-    with pytest.raises(ValueError, match="Every class needs labelled source rows"):
+    with pytest.raises(ValueError, match=r"classes \[1\] have none"):
         estimate_target_priors(np.eye(2), np.array([0, 0]), np.eye(2))
+
+
+# ---------------------------------------------------------------------------
+# LabelShiftClassifier
+
+
+def test_correction_with_the_true_priors_is_bayes_rule():
+    source, target = np.array([0.5, 0.3, 0.2]), np.array([0.1, 0.3, 0.6])
+    X, y, sample_domain, _ = _gaussian_pair(source, target, 2000, seed=0)
+    frequencies = np.bincount(y[y >= 0]) / np.sum(y >= 0)
+    clf = LabelShiftClassifier(
+        _ExactPosterior(frequencies),
+        target_priors=target,
+        calibration=None,
+        n_bootstrap=0,
+    ).fit(X, y, sample_domain=sample_domain)
+    np.testing.assert_allclose(clf.class_weights_, target / frequencies, rtol=1e-12)
+    grid = np.linspace(-3, 7, 50)[:, None]
+    # Bayes' rule computed apart: the posterior under the target priors.
+    np.testing.assert_allclose(
+        clf.predict_proba(grid), _posterior(grid[:, 0], target), rtol=1e-10
+    )
+    # Source rows keep the source posterior.
+    np.testing.assert_allclose(
+        clf.predict_proba(grid, sample_domain=np.ones(50, int)),
+        _posterior(grid[:, 0], frequencies),
+        rtol=1e-10,
+    )
+    np.testing.assert_array_equal(
+        clf.predict(grid), _posterior(grid[:, 0], target).argmax(axis=1)
+    )
+
+
+def test_estimated_priors_and_their_interval_cover_the_truth():
+    covered = []
+    for seed in range(20):
+        X, y, sample_domain, y_t = _gaussian_pair([0.5, 0.5], [0.8, 0.2], 400, seed)
+        clf = LabelShiftClassifier(
+            LogisticRegression(), n_bootstrap=100, random_state=seed
+        ).fit(X, y, sample_domain=sample_domain)
+        low, high = clf.target_priors_interval_.T
+        assert np.all(low <= clf.target_priors_)
+        assert np.all(clf.target_priors_ <= high)
+        truth = np.bincount(y_t, minlength=2) / y_t.size
+        covered.append(low[0] <= truth[0] <= high[0])
+        assert clf.target_priors_ == pytest.approx(truth, abs=0.1)
+    # A 95% interval: at least 16 of 20 (binomial tail below 2%).
+    assert sum(covered) >= 16
+
+
+def _split_target(data, seed):
+    """Standardised rows to fit (target unlabeled) and target rows to score."""
+    rng = np.random.RandomState(seed)
+    source = data.sample_domain > 0
+    X = StandardScaler().fit(data.X[source]).transform(data.X)
+    target = np.flatnonzero(~source)
+    scored = np.zeros(len(data.y), dtype=bool)
+    for c in np.unique(data.y[target]):
+        members = rng.permutation(target[data.y[target] == c])
+        scored[members[: members.size // 2]] = True
+    fit = ~scored
+    y_fit = np.where(source, data.y, -1)[fit]
+    return X[fit], y_fit, data.sample_domain[fit], X[scored], data.y[scored]
+
+
+def test_correction_beats_source_only_on_shifted_digits():
+    # Naive Bayes: a classifier unsure enough between digits for the priors
+    # to matter (logistic regression gains 0-5 points here).
+    gains = []
+    for seed in range(5):
+        data = make_label_shift("digits", alpha=0.1, random_state=seed)
+        X, y, sample_domain, X_test, y_test = _split_target(data, seed)
+        clf = LabelShiftClassifier(GaussianNB(), n_bootstrap=0, random_state=seed).fit(
+            X, y, sample_domain=sample_domain
+        )
+        gains.append(clf.score(X_test, y_test) - clf.estimator_.score(X_test, y_test))
+    # Measured: gains of 0 to 19 points, 10 on average.
+    assert min(gains) >= 0
+    assert np.mean(gains) > 0.05
+
+
+def test_target_labels_are_never_read():
+    data = make_label_shift("wine", target_priors=[0.6, 0.3, 0.1], random_state=0)
+    X = StandardScaler().fit_transform(data.X)
+    hidden = np.where(data.sample_domain > 0, data.y, -1)
+    scrambled = np.where(data.sample_domain > 0, data.y, 2)
+    for estimator in (
+        LabelShiftClassifier(n_bootstrap=20, random_state=0),
+        LabelShiftReweighter(n_bootstrap=20, random_state=0),
+    ):
+        a = estimator.fit(X, hidden, sample_domain=data.sample_domain)
+        priors, interval = a.target_priors_, a.target_priors_interval_
+        b = estimator.fit(X, scrambled, sample_domain=data.sample_domain)
+        np.testing.assert_array_equal(b.target_priors_, priors)
+        np.testing.assert_array_equal(b.target_priors_interval_, interval)
+
+
+def test_without_target_rows_nothing_is_corrected():
+    X, y = skdatasets.load_iris(return_X_y=True)
+    with pytest.warns(NoTargetDomainWarning, match="no target rows"):
+        clf = LabelShiftClassifier(calibration=None, random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.class_weights_, 1.0)
+    np.testing.assert_allclose(clf.predict_proba(X), clf.estimator_.predict_proba(X))
+
+
+def test_bad_target_priors_and_too_few_rows_per_fold_are_refused():
+    X, y, sample_domain, _ = _gaussian_pair(np.full(3, 1 / 3), [0.2, 0.3, 0.5], 90, 0)
+    with pytest.raises(ValueError, match="target_priors must hold 3"):
+        LabelShiftClassifier(target_priors=[0.5, 0.5]).fit(
+            X, y, sample_domain=sample_domain
+        )
+    y[np.flatnonzero(y == 2)[1:]] = 1  # one row of class 2 left
+    with pytest.raises(ValueError, match="every class needs source rows in every"):
+        LabelShiftClassifier(cv=3).fit(X, y, sample_domain=sample_domain)
+
+
+# ---------------------------------------------------------------------------
+# LabelShiftReweighter
+
+
+def test_reweighter_gives_each_row_the_weight_of_its_class():
+    data = make_label_shift("wine", target_priors=[0.6, 0.3, 0.1], random_state=1)
+    X = StandardScaler().fit_transform(data.X)
+    weighter = LabelShiftReweighter(
+        LogisticRegression(), n_bootstrap=0, random_state=0
+    ).fit(X, data.y, sample_domain=data.sample_domain)
+    y_source = data.y[data.sample_domain > 0]
+    np.testing.assert_array_equal(weighter.weights_, weighter.class_weights_[y_source])
+    # The weighted source has the target's class mix: sum of w_y over the
+    # rows of class y, over the rows, is the estimated target prior.
+    mix = np.bincount(y_source, weights=weighter.weights_) / weighter.weights_.sum()
+    np.testing.assert_allclose(mix, weighter.target_priors_, rtol=1e-12)
+
+
+def test_importance_weighting_with_label_shift_weights_is_weighted_training():
+    data = make_label_shift("wine", target_priors=[0.6, 0.3, 0.1], random_state=1)
+    X = StandardScaler().fit_transform(data.X)
+    source = data.sample_domain > 0
+    known = np.array([0.6, 0.3, 0.1])
+    clf = ImportanceWeightedClassifier(
+        LogisticRegression(),
+        LabelShiftReweighter(target_priors=known, n_bootstrap=0),
+        flatten=1.0,
+    ).fit(X, data.y, sample_domain=data.sample_domain)
+    frequencies = np.bincount(data.y[source]) / source.sum()
+    weights = (known / frequencies)[data.y[source]]
+    expected = LogisticRegression().fit(
+        X[source], data.y[source], sample_weight=weights / weights.mean()
+    )
+    np.testing.assert_allclose(clf.weights_, weights / weights.mean(), rtol=1e-12)
+    np.testing.assert_allclose(
+        clf.predict_proba(X), expected.predict_proba(X), rtol=1e-10
+    )
+
+
+# ---------------------------------------------------------------------------
+# label_shift_test
+
+
+def _test_on(data, seed, n_permutations=200):
+    source = data.sample_domain > 0
+    X = StandardScaler().fit(data.X[source]).transform(data.X)
+    return label_shift_test(
+        X[source],
+        data.y[source],
+        X[~source],
+        estimator=LogisticRegression(max_iter=5000),
+        n_permutations=n_permutations,
+        random_state=seed,
+    )
+
+
+def test_label_shift_test_statistic_is_pearsons_on_the_prediction_table():
+    data = make_label_shift("wine", target_priors=[0.5, 0.3, 0.2], random_state=0)
+    result = _test_on(data, 0)
+    n_source = np.sum(data.sample_domain > 0)
+    n_target = np.sum(data.sample_domain < 0)
+    table = np.stack(
+        [
+            result.source_prediction_rates * n_source,
+            result.target_prediction_rates * n_target,
+        ]
+    ).round()
+    table = table[:, table.sum(axis=0) > 0]
+    expected = chi2_contingency(table, correction=False).statistic
+    assert result.statistic == pytest.approx(expected, rel=1e-10)
+    assert result.null_distribution.shape == (200,)
+
+
+def test_label_shift_test_keeps_its_level_and_detects_a_knocked_out_class():
+    pvalues = [
+        _test_on(
+            make_label_shift("breast_cancer", target_priors=None, random_state=s), s
+        ).pvalue
+        for s in range(40)
+    ]
+    # Level 5%: 2 rejections expected of 40; 7 or more has probability 0.4%.
+    assert np.sum(np.array(pvalues) < 0.05) <= 6
+    for seed in range(3):
+        shifted = make_label_shift(
+            "digits", target_priors="knock_out", random_state=seed
+        )
+        assert _test_on(shifted, seed).pvalue < 0.01
+
+
+# ---------------------------------------------------------------------------
+# make_label_shift
+
+
+def test_make_label_shift_draws_the_asked_priors_from_the_tables_own_rows():
+    table = skdatasets.load_digits()
+    asked = np.array([0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.0, 0.0])
+    data = make_label_shift("digits", target_priors=asked, random_state=3)
+    target = data.sample_domain < 0
+    # Every row is a row of the table with its own label: P(x | y) is kept.
+    np.testing.assert_array_equal(data.X, table.data[data.original_index])
+    np.testing.assert_array_equal(data.y, table.target[data.original_index])
+    assert len(set(data.original_index)) == len(data.original_index)
+    counts = np.bincount(data.y[target], minlength=10)
+    # Rounded to whole rows: within one row of the asked share per class.
+    assert np.all(np.abs(counts - asked * target.sum()) < 1)
+    np.testing.assert_allclose(data.target_priors, counts / target.sum())
+    # The source keeps the table's mix (stratified, up to a row per class).
+    table_mix = np.bincount(table.target) / table.target.size
+    assert np.all(np.abs(data.source_priors - table_mix) < 1 / (~target).sum() * 1.01)
+    again = make_label_shift("digits", target_priors=asked, random_state=3)
+    np.testing.assert_array_equal(again.original_index, data.original_index)
+
+
+def test_make_label_shift_knock_out_dirichlet_and_no_shift():
+    knocked = make_label_shift("iris", target_priors="knock_out", random_state=0)
+    assert np.count_nonzero(knocked.target_priors == 0) == 1
+    kept = knocked.target_priors[knocked.target_priors > 0]
+    np.testing.assert_allclose(kept, [0.5, 0.5])
+    strong = [
+        make_label_shift("digits", alpha=0.1, random_state=s).target_priors.max()
+        for s in range(5)
+    ]
+    mild = [
+        make_label_shift("digits", alpha=100.0, random_state=s).target_priors.max()
+        for s in range(5)
+    ]
+    assert min(strong) > 0.3
+    assert max(mild) < 0.15
+    unshifted = make_label_shift("breast_cancer", target_priors=None, random_state=0)
+    np.testing.assert_allclose(
+        unshifted.target_priors, unshifted.source_priors, atol=0.01
+    )
+    assert np.sum(unshifted.sample_domain < 0) == pytest.approx(569 / 2, abs=1)
+    with pytest.raises(ValueError, match="one per class"):
+        make_label_shift("iris", target_priors=[0.5, 0.5])

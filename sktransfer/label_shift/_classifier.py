@@ -113,6 +113,7 @@ class LabelShiftClassifier(
         **_LabelShiftEstimator._parameter_constraints,
     }
     _task = "classification"
+    _warn_no_target = True
 
     def __init__(
         self,
