@@ -139,7 +139,7 @@ def _run(task, shift, seed):
         proba = estimator.predict_proba(X_target[test])
         result = {
             "acc": accuracy_score(y_target[test], estimator.predict(X_target[test])),
-            "loss": log_loss(y_target[test], np.clip(proba, 1e-15, 1), labels=labels),
+            "loss": log_loss(y_target[test], proba, labels=labels),
             "s": seconds,
         }
         priors = getattr(estimator, "target_priors_", None)

@@ -268,6 +268,10 @@ def mmd_test(
     result : MMDTestResult
         ``statistic``, ``pvalue``, ``null_distribution`` and ``gamma``.
 
+    See Also
+    --------
+    sktransfer.label_shift.label_shift_test : Whether the class mix moved.
+
     Examples
     --------
     >>> import numpy as np

@@ -6,11 +6,13 @@ import pytest
 from scipy.special import softmax
 from scipy.stats import chi2_contingency, norm
 from sklearn import datasets as skdatasets
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.naive_bayes import GaussianNB
 from sklearn.preprocessing import StandardScaler
 
+from sktransfer import make_da_pipeline
 from sktransfer.datasets import make_label_shift
 from sktransfer.exceptions import NoTargetDomainWarning
 from sktransfer.label_shift import (
@@ -430,3 +432,26 @@ def test_make_label_shift_knock_out_dirichlet_and_no_shift():
     assert np.sum(unshifted.sample_domain < 0) == pytest.approx(569 / 2, abs=1)
     with pytest.raises(ValueError, match="one per class"):
         make_label_shift("iris", target_priors=[0.5, 0.5])
+
+
+def test_in_a_pipeline_and_cross_validation():
+    data = make_label_shift("wine", target_priors=[0.6, 0.3, 0.1], random_state=2)
+    y = np.where(data.sample_domain > 0, data.y, -1)
+    model = LabelShiftClassifier(LogisticRegression(), n_bootstrap=0, random_state=0)
+    pipe = make_da_pipeline(StandardScaler(), model).fit(
+        data.X, y, sample_domain=data.sample_domain
+    )
+    direct = clone(model).fit(
+        StandardScaler().fit_transform(data.X), y, sample_domain=data.sample_domain
+    )
+    fitted = pipe.named_steps["labelshiftclassifier"]
+    np.testing.assert_array_equal(fitted.target_priors_, direct.target_priors_)
+    np.testing.assert_array_equal(
+        pipe.predict(data.X), direct.predict(StandardScaler().fit_transform(data.X))
+    )
+    # Each validation fold is scored on its labelled (source) rows only.
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    scores = cross_val_score(
+        pipe, data.X, y, cv=folds, params={"sample_domain": data.sample_domain}
+    )
+    assert np.all(scores > 0.8)

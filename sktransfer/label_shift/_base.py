@@ -97,7 +97,12 @@ def _resample_within_classes(y_index, rng):
 
 
 class _LabelShiftEstimator:
-    """Priors of the target from held-out outputs of a cloned ``estimator``."""
+    """Priors of the target from held-out outputs of a cloned ``estimator``.
+
+    Its ``__init__`` is the one of :class:`LabelShiftClassifier` and
+    :class:`LabelShiftReweighter`, which put this class before any other
+    base that has one.
+    """
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict_proba"]), None],
@@ -110,6 +115,29 @@ class _LabelShiftEstimator:
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        method="mlls",
+        calibration="bcts",
+        target_priors=None,
+        cv=None,
+        n_bootstrap=200,
+        confidence_level=0.95,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.method = method
+        self.calibration = calibration
+        self.target_priors = target_priors
+        self.cv = cv
+        self.n_bootstrap = n_bootstrap
+        self.confidence_level = confidence_level
+        self.n_jobs = n_jobs
+        self.random_state = random_state
 
     @staticmethod
     def _fallback():

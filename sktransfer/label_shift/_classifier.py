@@ -115,29 +115,6 @@ class LabelShiftClassifier(
     _task = "classification"
     _warn_no_target = True
 
-    def __init__(
-        self,
-        estimator=None,
-        *,
-        method="mlls",
-        calibration="bcts",
-        target_priors=None,
-        cv=None,
-        n_bootstrap=200,
-        confidence_level=0.95,
-        n_jobs=None,
-        random_state=None,
-    ):
-        self.estimator = estimator
-        self.method = method
-        self.calibration = calibration
-        self.target_priors = target_priors
-        self.cv = cv
-        self.n_bootstrap = n_bootstrap
-        self.confidence_level = confidence_level
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-
     def _fit_target(self, data, rows, fit_params):
         self._fit_priors(data.X[rows], data.y[rows], data.X[data.target], fit_params)
 

@@ -75,29 +75,6 @@ class LabelShiftReweighter(DomainAwareMixin, _LabelShiftEstimator, BaseEstimator
 
     _parameter_constraints: dict = {**_LabelShiftEstimator._parameter_constraints}
 
-    def __init__(
-        self,
-        estimator=None,
-        *,
-        method="mlls",
-        calibration="bcts",
-        target_priors=None,
-        cv=None,
-        n_bootstrap=200,
-        confidence_level=0.95,
-        n_jobs=None,
-        random_state=None,
-    ):
-        self.estimator = estimator
-        self.method = method
-        self.calibration = calibration
-        self.target_priors = target_priors
-        self.cv = cv
-        self.n_bootstrap = n_bootstrap
-        self.confidence_level = confidence_level
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-
     @_fit_context(
         # The wrapped estimator is validated by its own fit.
         prefer_skip_nested_validation=False
