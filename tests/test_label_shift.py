@@ -403,9 +403,13 @@ def test_make_label_shift_draws_the_asked_priors_from_the_tables_own_rows():
     # Rounded to whole rows: within one row of the asked share per class.
     assert np.all(np.abs(counts - asked * target.sum()) < 1)
     np.testing.assert_allclose(data.target_priors, counts / target.sum())
-    # The source keeps the table's mix (stratified, up to a row per class).
+    # The source is a random half: the table's mix up to sampling (a
+    # binomial standard deviation is about 0.01 here).
     table_mix = np.bincount(table.target) / table.target.size
-    assert np.all(np.abs(data.source_priors - table_mix) < 1 / (~target).sum() * 1.01)
+    np.testing.assert_allclose(data.source_priors, table_mix, atol=0.04)
+    np.testing.assert_allclose(
+        data.source_priors, np.bincount(data.y[~target]) / (~target).sum()
+    )
     again = make_label_shift("digits", target_priors=asked, random_state=3)
     np.testing.assert_array_equal(again.original_index, data.original_index)
 
@@ -413,8 +417,9 @@ def test_make_label_shift_draws_the_asked_priors_from_the_tables_own_rows():
 def test_make_label_shift_knock_out_dirichlet_and_no_shift():
     knocked = make_label_shift("iris", target_priors="knock_out", random_state=0)
     assert np.count_nonzero(knocked.target_priors == 0) == 1
+    # The other two keep the pool's mix: iris has 50 rows of each class.
     kept = knocked.target_priors[knocked.target_priors > 0]
-    np.testing.assert_allclose(kept, [0.5, 0.5])
+    np.testing.assert_allclose(kept, [0.5, 0.5], atol=0.1)
     strong = [
         make_label_shift("digits", alpha=0.1, random_state=s).target_priors.max()
         for s in range(5)
@@ -425,11 +430,12 @@ def test_make_label_shift_knock_out_dirichlet_and_no_shift():
     ]
     assert min(strong) > 0.3
     assert max(mild) < 0.15
+    # No shift: the target is the whole pool, a random half of the table.
     unshifted = make_label_shift("breast_cancer", target_priors=None, random_state=0)
     np.testing.assert_allclose(
-        unshifted.target_priors, unshifted.source_priors, atol=0.01
+        unshifted.target_priors, unshifted.source_priors, atol=0.08
     )
-    assert np.sum(unshifted.sample_domain < 0) == pytest.approx(569 / 2, abs=1)
+    assert np.sum(unshifted.sample_domain < 0) == round(569 / 2)
     with pytest.raises(ValueError, match="one per class"):
         make_label_shift("iris", target_priors=[0.5, 0.5])
 
@@ -454,4 +460,5 @@ def test_in_a_pipeline_and_cross_validation():
     scores = cross_val_score(
         pipe, data.X, y, cv=folds, params={"sample_domain": data.sample_domain}
     )
-    assert np.all(scores > 0.8)
+    # Wine's folds hold about 30 source rows each.
+    assert np.mean(scores) > 0.8

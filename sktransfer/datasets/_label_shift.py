@@ -74,12 +74,14 @@ def make_label_shift(
     """Label shift drawn from a scikit-learn table: the target's classes re-mixed.
 
     The protocol of Lipton et al. (2018) and Alexandari et al. (2020): the
-    rows of the table are split at random, stratified by class, into a
-    source (the table's own class mix) and a target pool holding
+    rows of the table are split at random into a source (a random sample,
+    with the table's class mix up to sampling) and a target pool holding
     ``target_fraction`` of them; the target is then drawn from the pool,
     without replacement, with new class priors ``P_T(y)``: as many rows as
     the pool allows at those priors. Each class keeps its own rows, so
-    ``P(x | y)`` is the same in both domains: a pure label shift.
+    ``P(x | y)`` is the same in both domains: a pure label shift. Without
+    shift (``target_priors=None``) the target is the whole pool, a random
+    sample of the table as the source is.
 
     Parameters
     ----------
@@ -94,6 +96,7 @@ def make_label_shift(
         is left out of the target, the others keep the table's proportions;
         an array: these priors, one per class in the order of the sorted
         labels (normalised to sum one); None: no shift, the whole pool.
+        ``"knock_out"`` and None start from the pool's own class mix.
 
     alpha : float, default=1.0
         Concentration of the Dirichlet: small values give strong shifts
@@ -149,7 +152,7 @@ def make_label_shift(
     >>> data = make_label_shift("wine", target_priors=[0.6, 0.3, 0.1],
     ...                         random_state=0)
     >>> data.source_priors.round(2), data.target_priors.round(2)
-    (array([0.33, 0.4 , 0.27]), array([0.59, 0.31, 0.1 ]))
+    (array([0.38, 0.35, 0.27]), array([0.61, 0.29, 0.1 ]))
     """
     table = _TABLES[name]()
     X_all = np.asarray(table.data, dtype=np.float64)
@@ -158,16 +161,12 @@ def make_label_shift(
 
     rng = check_random_state(random_state)
     classes = np.unique(y_all)
+    # A plain random split, not a stratified one: without shift the target
+    # is then a random sample as the source is, its class mix varying as a
+    # real sample's would (the level of a shift test depends on it).
     order = rng.permutation(X_all.shape[0])
-    # Stratified: each class gives the same share of its rows to the pool.
-    by_class = [order[y_all[order] == c] for c in classes]
-    cuts = [
-        round(members.size * n_target_pool / X_all.shape[0]) for members in by_class
-    ]
-    pool = [members[:cut] for members, cut in zip(by_class, cuts, strict=True)]
-    source = rng.permutation(
-        np.concatenate([m[cut:] for m, cut in zip(by_class, cuts, strict=True)])
-    )
+    pool_rows, source = order[:n_target_pool], order[n_target_pool:]
+    pool = [pool_rows[y_all[pool_rows] == c] for c in classes]
     available = np.array([members.size for members in pool])
     priors = _draw_priors(target_priors, alpha, available / available.sum(), rng)
     counts = _class_counts(priors, available)
