@@ -23,6 +23,7 @@ SCRIPTS = sorted(
 def test_every_script_is_run_here():
     assert SCRIPTS == [
         "adaptation_defaults.py",
+        "dask_grid_search.py",
         "deep_adaptation.py",
         "deep_adaptation_defaults.py",
         "deep_regression.py",

@@ -380,30 +380,31 @@ class _AdaptationLossNet(_DomainAdaptationNet):
             )
             for name in self._layer_names()
         ]
-        try:
-            features = self.module_.features(X, domain, **fit_params)
-            label_output = self.module_.label_predictor(features)
-        finally:
-            for hook in hooks:
-                hook.remove()
-        outputs = _BatchOutputs(features, label_output, domain > 0.5, layers)
-        label_loss = self._label_loss(label_output, yi)
-        domain_logit = self._domain_logit(outputs)
-        domain_loss = domain_adversarial_loss(
-            domain_logit, outputs.is_target, self._domain_weights(outputs)
-        )
-        loss, probe_loss = label_loss, 0.0
-        # Without target rows, a domain loss would teach nothing.
-        if self._adapting:
-            if self._adversarial:
-                loss = loss + domain_loss
-            else:
-                # Trained with the network, outside the objective it reports.
-                probe_loss = domain_loss
-            for name, (weight, value) in self._adaptation_terms(outputs).items():
-                loss = loss + weight * value
-                self.history.record_batch(name, value.item())
-        (loss + probe_loss).backward()
+        with self._autocast():
+            try:
+                features = self.module_.features(X, domain, **fit_params)
+                label_output = self.module_.label_predictor(features)
+            finally:
+                for hook in hooks:
+                    hook.remove()
+            outputs = _BatchOutputs(features, label_output, domain > 0.5, layers)
+            label_loss = self._label_loss(label_output, yi)
+            domain_logit = self._domain_logit(outputs)
+            domain_loss = domain_adversarial_loss(
+                domain_logit, outputs.is_target, self._domain_weights(outputs)
+            )
+            loss, probe_loss = label_loss, 0.0
+            # Without target rows, a domain loss would teach nothing.
+            if self._adapting:
+                if self._adversarial:
+                    loss = loss + domain_loss
+                else:
+                    # Trained with the network, outside the objective it reports.
+                    probe_loss = domain_loss
+                for name, (weight, value) in self._adaptation_terms(outputs).items():
+                    loss = loss + weight * value
+                    self.history.record_batch(name, value.item())
+        self._backward(loss + probe_loss)
         self.history.record_batch("label_loss", label_loss.item())
         self.history.record_batch("domain_loss", domain_loss.item())
         self.history.record_batch(

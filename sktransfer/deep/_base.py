@@ -186,6 +186,29 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         NeuralNet.partial_fit(self, X, y, _routing_method="fit", **fit_params)
         return self
 
+    def _autocast(self):
+        """The precision context of a training step's forward pass.
+
+        Hugging Face Accelerate's, when the net trains through skorch's
+        ``AccelerateMixin`` (mixed precision on GPUs); none otherwise.
+        """
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is None:
+            return contextlib.nullcontext()
+        return accelerator.autocast()
+
+    def _backward(self, loss):
+        """``loss.backward()``, through Accelerate's accelerator when there is one.
+
+        The accelerator scales the loss for mixed precision and synchronises
+        the gradients of the processes of a multi-GPU run.
+        """
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is None:
+            loss.backward()
+        else:
+            accelerator.backward(loss)
+
     def _check_params(self):
         """Validate the parameters against ``_parameter_constraints``, at fit.
 

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from .._compat import Interval, StrOptions, _fit_context
+from .._dask import is_dask_array, map_row_blocks
 from ._base import copy_module, resolve_device
 from ._inference import as_tensor, run_in_batches
 from .images import DATA_FORMATS, to_channels_first
@@ -301,6 +302,9 @@ class DeepFeatureTransformer(TransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
+        if is_dask_array(X):
+            # One row measures the output; the rest is never read.
+            X = np.asarray(X[:1])
         X = validate_data(self, X, allow_nd=True)
         module = LayerOutputs(
             load_model(self.module, self.weights),
@@ -333,15 +337,20 @@ class DeepFeatureTransformer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
-            Images or feature rows, shaped as in ``fit``.
+        X : array-like or dask.array.Array of shape (n_samples, ...)
+            Images or feature rows, shaped as in ``fit``. A Dask array gives
+            a lazy Dask array of features, computed block by block (of whole
+            rows) when asked, on a ``dask.distributed`` cluster if one is
+            active: image sets larger than memory go through in pieces.
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_features_out_), dtype float32
-            The features.
+        X_new : ndarray or dask.array.Array of shape (n_samples, n_features_out_)
+            The features, in float32.
         """
         check_is_fitted(self, "module_")
+        if is_dask_array(X):
+            return map_row_blocks(self.transform, X, n_columns=self.n_features_out_)
         X = validate_data(self, X, reset=False, allow_nd=True)
         # Each batch is written into one preallocated array: no list of
         # batches to concatenate, which matters for large image sets.

@@ -14,6 +14,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compat import HasMethods, Interval, StrOptions
+from .._dask import is_dask_array, map_row_blocks
 from .._kernels import kernel_blocks, kernel_matvec, median_heuristic
 from ._base import BaseWeighter
 
@@ -420,12 +421,13 @@ class DensityRatioWeighter(BaseWeighter):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to weigh, from either domain.
+        X : array-like or dask.array.Array of shape (n_samples, n_features)
+            Rows to weigh, from either domain. A Dask array gives a lazy
+            Dask array of weights, computed block by block of rows.
 
         Returns
         -------
-        weights : ndarray of shape (n_samples,)
+        weights : ndarray or dask.array.Array of shape (n_samples,)
             ``beta(x)`` of each row (the relative ratio ``r(x)`` for
             ``method="rulsif"``); ones after a fit without target rows.
             Where the estimate is infinite (a classifier certain that a row
@@ -433,6 +435,8 @@ class DensityRatioWeighter(BaseWeighter):
             near ``1 / eps``, about ``4.5e15``.
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            return map_row_blocks(self.predict_weights, X, dtype=np.float64)
         X = validate_data(self, X, reset=False, **self._check_params)
         if self.n_target_ == 0:
             return np.ones(X.shape[0])

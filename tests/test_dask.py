@@ -1,0 +1,201 @@
+"""On a Dask cluster: the same results as on one machine, and images out of core.
+
+A ``LocalCluster`` of two worker processes stands in for a cluster: every
+estimator, scorer, splitter and net crosses a process boundary by pickling,
+as on a real one.
+"""
+
+import contextlib
+
+import dask.array as da
+import joblib
+import numpy as np
+import pytest
+import sklearn
+import torch
+from distributed import Client, LocalCluster
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+from sktransfer import (
+    CORAL,
+    DANNClassifier,
+    DeepFeatureTransformer,
+    DensityRatioWeighter,
+    ImportanceWeightedClassifier,
+    KMMReweighter,
+    LabelShiftClassifier,
+    SourceOnlyClassifier,
+    SubspaceAlignment,
+    make_da_pipeline,
+)
+from sktransfer.datasets import make_biased_selection, make_label_shift
+from sktransfer.model_selection import (
+    DomainShuffleSplit,
+    ImportanceWeightedScorer,
+    PredictionEntropyScorer,
+)
+
+
+@pytest.fixture(scope="module")
+def client():
+    # Processes, one thread each: what a cluster's workers are, and one
+    # torch thread, so that nets repeat to the last digit.
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            env={"OMP_NUM_THREADS": "1"},
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def wine():
+    data = make_biased_selection("wine", bias=1.0, random_state=0)
+    X = StandardScaler().fit_transform(data.X).astype(np.float32)
+    y = np.where(data.sample_domain < 0, -1, data.y)
+    return X, y, data.sample_domain
+
+
+@contextlib.contextmanager
+def _one_torch_thread():
+    """As the workers run: float32 sums split over threads round differently."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _on_the_cluster(function):
+    with joblib.parallel_backend("dask"):
+        return function()
+
+
+_ESTIMATORS = {
+    "source only": lambda: SourceOnlyClassifier(LogisticRegression()),
+    "importance weighted (KMM)": lambda: ImportanceWeightedClassifier(
+        LogisticRegression(), KMMReweighter()
+    ),
+    "CORAL": lambda: make_da_pipeline(CORAL(), LogisticRegression()),
+    "subspace alignment": lambda: make_da_pipeline(
+        SubspaceAlignment(n_components=5), LogisticRegression()
+    ),
+    "label shift": lambda: LabelShiftClassifier(
+        LogisticRegression(), n_bootstrap=20, random_state=0
+    ),
+    "DANN": lambda: DANNClassifier(max_epochs=2, random_state=0, verbose=0),
+}
+
+
+@pytest.mark.parametrize("name", list(_ESTIMATORS))
+def test_cross_validation_on_the_cluster_gives_the_local_scores(client, wine, name):
+    X, y, sample_domain = wine
+
+    def run(n_jobs):
+        return cross_validate(
+            _ESTIMATORS[name](),
+            X,
+            y,
+            cv=DomainShuffleSplit(n_splits=3, random_state=0),
+            scoring={
+                "entropy": PredictionEntropyScorer(),
+                "weighted": ImportanceWeightedScorer(),
+            },
+            params={"sample_domain": sample_domain, "groups": sample_domain},
+            n_jobs=n_jobs,
+            error_score="raise",
+        )
+
+    with sklearn.config_context(enable_metadata_routing=True), _one_torch_thread():
+        local = run(None)
+        remote = _on_the_cluster(lambda: run(-1))
+    for key in ("test_entropy", "test_weighted"):
+        np.testing.assert_array_equal(remote[key], local[key])
+    # The folds did run on the workers.
+    assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_grid_search_on_the_cluster_chooses_as_locally(client, wine):
+    X, y, sample_domain = wine
+    pipe = make_da_pipeline(
+        StandardScaler(),
+        ImportanceWeightedClassifier(
+            LogisticRegression(), DensityRatioWeighter(random_state=0)
+        ),
+    )
+    grid = {
+        "importanceweightedclassifier__estimator__C": [0.1, 1.0],
+        "importanceweightedclassifier__flatten": [0.5, 1.0],
+        "importanceweightedclassifier__weighter__method": ["classifier", "ulsif"],
+    }
+
+    def search(n_jobs):
+        return GridSearchCV(
+            pipe,
+            grid,
+            cv=DomainShuffleSplit(n_splits=3, random_state=0),
+            scoring=ImportanceWeightedScorer(),
+            n_jobs=n_jobs,
+            error_score="raise",
+        ).fit(X, y, sample_domain=sample_domain, groups=sample_domain)
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        local = search(None)
+        remote = _on_the_cluster(lambda: search(-1))
+    for key in local.cv_results_:
+        if key.startswith(("split", "mean_test", "std_test", "rank")):
+            np.testing.assert_array_equal(
+                remote.cv_results_[key], local.cv_results_[key]
+            )
+    assert remote.best_params_ == local.best_params_
+
+
+def test_label_shift_folds_on_the_cluster(client):
+    data = make_label_shift("digits", alpha=1.0, random_state=0)
+    X = StandardScaler().fit_transform(data.X)
+    y = np.where(data.sample_domain > 0, data.y, -1)
+
+    def fit(n_jobs):
+        return LabelShiftClassifier(
+            LogisticRegression(max_iter=2000), n_jobs=n_jobs, random_state=0
+        ).fit(X, y, sample_domain=data.sample_domain)
+
+    local = fit(None)
+    remote = _on_the_cluster(lambda: fit(2))
+    np.testing.assert_array_equal(remote.target_priors_, local.target_priors_)
+    np.testing.assert_array_equal(
+        remote.target_priors_interval_, local.target_priors_interval_
+    )
+
+
+def test_features_of_a_dask_array_are_the_in_memory_features(client):
+    rng = np.random.RandomState(0)
+    images = rng.uniform(size=(300, 3, 16, 16)).astype(np.float32)
+    body = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+    transformer = DeepFeatureTransformer(body, batch_size=64)
+    expected = transformer.fit(images).transform(images)
+    lazy = da.from_array(images, chunks=(70, 3, 8, 16))
+    features = transformer.fit(lazy).transform(lazy)
+    # Lazy: nothing computed yet, blocks of whole rows.
+    assert isinstance(features, da.Array)
+    assert features.chunks == ((70, 70, 70, 70, 20), (4,))
+    # Computed on the cluster's workers, block by block.
+    np.testing.assert_allclose(features.compute(), expected, rtol=1e-6)
+
+
+def test_density_ratios_of_a_dask_array_are_the_in_memory_ones(client, wine):
+    X, _, sample_domain = wine
+    weighter = DensityRatioWeighter(method="ulsif").fit(X, sample_domain=sample_domain)
+    lazy = da.from_array(X, chunks=(40, 4))
+    weights = weighter.predict_weights(lazy)
+    assert weights.shape == (X.shape[0],)
+    np.testing.assert_allclose(weights.compute(), weighter.predict_weights(X))
