@@ -130,7 +130,10 @@ class DomainShuffleSplit(GroupsConsumerMixin, BaseCrossValidator):
     Each domain is split on its own: the labelled rows of a source domain
     with :class:`~sklearn.model_selection.StratifiedShuffleSplit`
     (:class:`~sklearn.model_selection.ShuffleSplit` when the labels are not
-    classes), its unlabeled rows with
+    classes, or are floats of which a value holds a single row: a regression
+    target with integer values, such as scikit-learn's diabetes, looks like
+    classes to :func:`~sklearn.utils.multiclass.type_of_target`), its
+    unlabeled rows with
     :class:`~sklearn.model_selection.ShuffleSplit`; the labelled and the
     unlabeled rows of a target domain each with
     :class:`~sklearn.model_selection.ShuffleSplit`, so that no target label
@@ -270,6 +273,11 @@ class DomainShuffleSplit(GroupsConsumerMixin, BaseCrossValidator):
             "binary",
             "multiclass",
         )
+        if stratify and labels.dtype.kind == "f":
+            # Whole numbers in a float array, some of them on a single row:
+            # a regression target (an integer class of one row still fails
+            # below, with the reason).
+            stratify = np.unique(labels, return_counts=True)[1].min() >= 2
         splitter = (
             StratifiedShuffleSplit(**options) if stratify else ShuffleSplit(**options)
         )

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import sklearn
 import torch
+from _estimators import INSTANCES as _INSTANCES
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import accuracy_score, r2_score
@@ -21,80 +22,6 @@ from torch import nn
 
 import sktransfer
 from sktransfer._compat import InvalidParameterError
-
-_INSTANCES = {
-    "SourceOnlyClassifier": [sktransfer.SourceOnlyClassifier()],
-    "SourceOnlyRegressor": [sktransfer.SourceOnlyRegressor()],
-    "CORAL": [sktransfer.CORAL()],
-    "SubspaceAlignment": [sktransfer.SubspaceAlignment(n_components=2)],
-    "DANNClassifier": [
-        sktransfer.DANNClassifier(max_epochs=2, random_state=0, verbose=0)
-    ],
-    # This net, the distilled student and the fine-tuned nets learn fast
-    # enough (a higher lr, a few more epochs) for check_classifiers_train
-    # (training accuracy above 0.83) and check_regressors_train (R^2 above
-    # 0.5); measured: accuracy 0.92-0.98, R^2 0.74-0.81.
-    "DANNRegressor": [
-        sktransfer.DANNRegressor(lr=0.01, max_epochs=4, random_state=0, verbose=0)
-    ],
-    # The nets past DANN, as small (the regressors as fast) as DANN's.
-    "CDANClassifier": [
-        sktransfer.CDANClassifier(max_epochs=2, random_state=0, verbose=0)
-    ],
-    "MCCClassifier": [
-        sktransfer.MCCClassifier(max_epochs=2, random_state=0, verbose=0)
-    ],
-    "DeepCORALClassifier": [
-        sktransfer.DeepCORALClassifier(max_epochs=2, random_state=0, verbose=0)
-    ],
-    "DeepCORALRegressor": [
-        sktransfer.DeepCORALRegressor(lr=0.01, max_epochs=4, random_state=0, verbose=0)
-    ],
-    "DANClassifier": [
-        sktransfer.DANClassifier(max_epochs=2, random_state=0, verbose=0)
-    ],
-    "DANRegressor": [
-        sktransfer.DANRegressor(lr=0.01, max_epochs=4, random_state=0, verbose=0)
-    ],
-    "DomainConfusionClassifier": [
-        sktransfer.DomainConfusionClassifier(
-            max_epochs=2, pretrain_epochs=2, random_state=0, verbose=0
-        )
-    ],
-    "DistilledClassifier": [
-        sktransfer.DistilledClassifier(
-            LogisticRegression(), lr=0.02, max_epochs=2, random_state=0, verbose=0
-        )
-    ],
-    # A parameter-free body takes rows of any width.
-    "DeepFeatureTransformer": [sktransfer.DeepFeatureTransformer(nn.Tanh())],
-    "FineTunedClassifier": [
-        sktransfer.FineTunedClassifier(
-            nn.Tanh(), lr=0.05, max_epochs=2, random_state=0, verbose=0
-        )
-    ],
-    "FineTunedRegressor": [
-        sktransfer.FineTunedRegressor(
-            nn.Tanh(), lr=0.05, max_epochs=10, random_state=0, verbose=0
-        )
-    ],
-    "KMMReweighter": [sktransfer.KMMReweighter(n_components=None)],
-    "DensityRatioWeighter": [],  # checked in test_density_ratio.py, one per method
-    "ImportanceWeightedClassifier": [
-        sktransfer.ImportanceWeightedClassifier(weighter=sktransfer.KMMReweighter())
-    ],
-    "ImportanceWeightedRegressor": [sktransfer.ImportanceWeightedRegressor()],
-    # Three folds: some checks train on a handful of rows per class.
-    "LabelShiftClassifier": [
-        sktransfer.LabelShiftClassifier(cv=3, n_bootstrap=5, random_state=0)
-    ],
-    "LabelShiftReweighter": [
-        sktransfer.LabelShiftReweighter(cv=3, n_bootstrap=5, random_state=0)
-    ],
-    "DAPipeline": [
-        sktransfer.make_da_pipeline(StandardScaler(), sktransfer.SourceOnlyClassifier())
-    ],
-}
 
 # -1 marks an unlabeled row (the semi-supervised convention of the user guide,
 # section 1), so a check that trains on the classes {-1, 1} sees one class only.

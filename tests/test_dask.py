@@ -13,22 +13,19 @@ import numpy as np
 import pytest
 import sklearn
 import torch
+from _estimators import INSTANCES
 from distributed import Client, LocalCluster
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from sktransfer import (
-    CORAL,
-    DANNClassifier,
     DeepFeatureTransformer,
     DensityRatioWeighter,
     ImportanceWeightedClassifier,
-    KMMReweighter,
     LabelShiftClassifier,
-    SourceOnlyClassifier,
-    SubspaceAlignment,
     make_da_pipeline,
 )
 from sktransfer.datasets import make_biased_selection, make_label_shift
@@ -80,36 +77,54 @@ def _on_the_cluster(function):
         return function()
 
 
-_ESTIMATORS = {
-    "source only": lambda: SourceOnlyClassifier(LogisticRegression()),
-    "importance weighted (KMM)": lambda: ImportanceWeightedClassifier(
-        LogisticRegression(), KMMReweighter()
-    ),
-    "CORAL": lambda: make_da_pipeline(CORAL(), LogisticRegression()),
-    "subspace alignment": lambda: make_da_pipeline(
-        SubspaceAlignment(n_components=5), LogisticRegression()
-    ),
-    "label shift": lambda: LabelShiftClassifier(
-        LogisticRegression(), n_bootstrap=20, random_state=0
-    ),
-    "DANN": lambda: DANNClassifier(max_epochs=2, random_state=0, verbose=0),
+def _as_predictor(estimator):
+    """A predictor to cross-validate: weighters and transformers get a model."""
+    if is_classifier(estimator) or is_regressor(estimator):
+        return estimator
+    if hasattr(estimator, "transform"):
+        return make_da_pipeline(estimator, LogisticRegression())
+    return ImportanceWeightedClassifier(LogisticRegression(), estimator)
+
+
+# Every public estimator (the instances of scikit-learn's checks), each as a
+# predictor; the density-ratio weighter in every method.
+_CASES = {
+    type(estimator).__name__: estimator
+    for instances in INSTANCES.values()
+    for estimator in instances
+} | {
+    f"DensityRatioWeighter({method})": DensityRatioWeighter(
+        method=method, random_state=0
+    )
+    for method in ("kde", "classifier", "kliep", "ulsif", "rulsif")
 }
 
 
-@pytest.mark.parametrize("name", list(_ESTIMATORS))
-def test_cross_validation_on_the_cluster_gives_the_local_scores(client, wine, name):
-    X, y, sample_domain = wine
+@pytest.fixture(scope="module")
+def diabetes():
+    data = make_biased_selection("diabetes", bias=1.0, random_state=0)
+    X = StandardScaler().fit_transform(data.X).astype(np.float32)
+    y = np.where(data.sample_domain < 0, np.nan, data.y).astype(np.float32)
+    return X, y, data.sample_domain
+
+
+@pytest.mark.parametrize("name", list(_CASES))
+def test_cross_validation_on_the_cluster_gives_the_local_scores(
+    client, wine, diabetes, name
+):
+    estimator = _as_predictor(_CASES[name])
+    X, y, sample_domain = diabetes if is_regressor(estimator) else wine
+    scoring = {"weighted": ImportanceWeightedScorer()}
+    if is_classifier(estimator):
+        scoring["entropy"] = PredictionEntropyScorer()
 
     def run(n_jobs):
         return cross_validate(
-            _ESTIMATORS[name](),
+            clone(estimator),
             X,
             y,
             cv=DomainShuffleSplit(n_splits=3, random_state=0),
-            scoring={
-                "entropy": PredictionEntropyScorer(),
-                "weighted": ImportanceWeightedScorer(),
-            },
+            scoring=scoring,
             params={"sample_domain": sample_domain, "groups": sample_domain},
             n_jobs=n_jobs,
             error_score="raise",
@@ -118,8 +133,8 @@ def test_cross_validation_on_the_cluster_gives_the_local_scores(client, wine, na
     with sklearn.config_context(enable_metadata_routing=True), _one_torch_thread():
         local = run(None)
         remote = _on_the_cluster(lambda: run(-1))
-    for key in ("test_entropy", "test_weighted"):
-        np.testing.assert_array_equal(remote[key], local[key])
+    for key in scoring:
+        np.testing.assert_array_equal(remote[f"test_{key}"], local[f"test_{key}"])
     # The folds did run on the workers.
     assert len(client.scheduler_info()["workers"]) == 2
 

@@ -625,6 +625,18 @@ def test_domain_shuffle_split_regression_labels():
         assert np.sum(~np.isnan(y[test])) == 3
 
 
+def test_domain_shuffle_split_integer_valued_regression_targets():
+    # Whole numbers in a float array, most of them on one row (as in
+    # scikit-learn's diabetes): a target to split, not classes to stratify.
+    rng = np.random.RandomState(0)
+    y = np.r_[rng.randint(25, 346, size=40).astype(float), np.full(20, np.nan)]
+    cv = DomainShuffleSplit(n_splits=2, test_size=0.25, random_state=0)
+    for train, test in cv.split(np.zeros((60, 1)), y):
+        assert np.sum(~np.isnan(y[test])) == 10
+        assert np.sum(np.isnan(y[test])) == 5
+        assert np.intersect1d(train, test).size == 0
+
+
 def test_domain_shuffle_split_errors_and_repr():
     X, y, sample_domain = _multi_domain()
     with pytest.raises(ValueError, match="groups=sample_domain, or y"):
