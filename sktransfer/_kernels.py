@@ -6,6 +6,7 @@ blocks, so that no caller ever holds an ``n x n`` matrix it does not need.
 """
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn import get_config
 from sklearn.metrics.pairwise import (
     KERNEL_PARAMS,
@@ -134,7 +135,12 @@ def block_rows(n_columns, block_size):
     return max(1, int(working_memory * 2**20 // (8 * max(n_columns, 1))))
 
 
-def kernel_blocks(X, Y, kernel, params, *, block_size=None):
+def _kernel_block(X_block, Y, kernel, params, apply):
+    K_block = pairwise_kernels(X_block, Y, metric=kernel, **params)
+    return K_block if apply is None else apply(K_block)
+
+
+def kernel_blocks(X, Y, kernel, params, *, block_size=None, apply=None, n_jobs=None):
     """Yield ``(rows, K[rows])`` for row blocks of the kernel matrix ``K(X, Y)``.
 
     Parameters
@@ -152,16 +158,34 @@ def kernel_blocks(X, Y, kernel, params, *, block_size=None):
         Rows per block; by default as many as fit in scikit-learn's
         ``working_memory`` setting.
 
+    apply : callable, default=None
+        Maps each block where it is computed (a projection, a sum), so that
+        only its result travels back; it must pickle when ``n_jobs`` is set.
+
+    n_jobs : int, default=None
+        Blocks computed in parallel with joblib, on a Dask cluster under
+        ``joblib.parallel_backend("dask")``; None computes them here, one
+        at a time. Results come back in order, one block in memory at a time
+        here.
+
     Yields
     ------
     rows : slice
         The rows of ``X`` of this block.
 
     K_block : ndarray of shape (n_rows, n_samples_Y)
-        The kernel between those rows and every row of ``Y``.
+        The kernel between those rows and every row of ``Y`` (or ``apply``
+        of it).
     """
-    for rows in gen_batches(X.shape[0], block_rows(Y.shape[0], block_size)):
-        yield rows, pairwise_kernels(X[rows], Y, metric=kernel, **params)
+    batches = list(gen_batches(X.shape[0], block_rows(Y.shape[0], block_size)))
+    if n_jobs is None:
+        blocks = (_kernel_block(X[rows], Y, kernel, params, apply) for rows in batches)
+    else:
+        blocks = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_kernel_block)(X[rows], Y, kernel, params, apply)
+            for rows in batches
+        )
+    yield from zip(batches, blocks, strict=True)
 
 
 def kernel_diagonal(X, kernel, params):

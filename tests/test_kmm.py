@@ -300,3 +300,13 @@ def test_large_sources_are_solved_as_far_as_small_ones():
     kmm = KMMReweighter(gamma=1 / d, n_components=50, random_state=0)
     kmm.fit(np.r_[Xs, Xt], sample_domain=sample_domain)
     assert kmm.objective_ < 6e-6
+
+
+def test_kernel_blocks_in_parallel_give_the_same_weights():
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(size=(2000, 4)), rng.normal(0.5, size=(2000, 4))]
+    sample_domain = np.r_[np.ones(2000, int), -np.ones(2000, int)]
+    params = {"n_components": 80, "block_size": 300, "random_state": 0}
+    here = KMMReweighter(**params).fit(X, sample_domain=sample_domain)
+    spread = KMMReweighter(n_jobs=2, **params).fit(X, sample_domain=sample_domain)
+    np.testing.assert_array_equal(spread.weights_, here.weights_)

@@ -1,5 +1,6 @@
 """Kernel mean matching (Huang et al. 2007), fast at scale."""
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -84,6 +85,15 @@ class _ExactObjective:
         return value, K_beta / n**2 - self.kappa / n
 
 
+def _nystroem_features(K_block, normalization):
+    """Nystroem features of a block of kernel rows, in float32."""
+    return K_block.astype(np.float32) @ normalization
+
+
+def _column_sums(K_block):
+    return K_block.sum(axis=0, dtype=np.float64)
+
+
 class _NystroemObjective:
     """The same objective with the kernel replaced by a rank-``m`` Nystroem one.
 
@@ -96,7 +106,7 @@ class _NystroemObjective:
     """
 
     def __init__(
-        self, X_source, X_target, kernel, params, n_components, block_size, rng
+        self, X_source, X_target, kernel, params, n_components, block_size, rng, n_jobs
     ):
         nystroem = Nystroem(
             kernel=kernel,
@@ -114,13 +124,17 @@ class _NystroemObjective:
             "kernel": kernel,
             "params": params,
             "block_size": block_rows(n_components, block_size),
+            "n_jobs": n_jobs,
         }
         self.Phi = np.empty((X_source.shape[0], n_components), dtype=np.float32)
-        for rows, K_block in kernel_blocks(X_source, landmarks, **blocks):
-            self.Phi[rows] = K_block.astype(np.float32) @ normalization
+        features = partial(_nystroem_features, normalization=normalization)
+        for rows, Phi_block in kernel_blocks(
+            X_source, landmarks, apply=features, **blocks
+        ):
+            self.Phi[rows] = Phi_block
         kernel_sum = np.zeros(n_components)
-        for _, K_block in kernel_blocks(X_target, landmarks, **blocks):
-            kernel_sum += K_block.sum(axis=0, dtype=np.float64)
+        for _, sums in kernel_blocks(X_target, landmarks, apply=_column_sums, **blocks):
+            kernel_sum += sums
         self.target_mean = (kernel_sum / X_target.shape[0]) @ normalization
         # The diagonal of the residual K - Phi Phi' (a PSD matrix): without it
         # the optimiser exploits the directions the low-rank kernel misses
@@ -220,6 +234,13 @@ class KMMReweighter(BaseWeighter):
         Rows per block of kernel evaluations; by default what fits in
         scikit-learn's ``working_memory``.
 
+    n_jobs : int, default=None
+        Blocks of the Nystroem features computed in parallel with joblib:
+        on the workers of a Dask cluster under
+        ``joblib.parallel_backend("dask")``, each block's features travel
+        back, never its kernel rows. None computes them here, one block at a
+        time. The solver's iterations run here either way.
+
     random_state : int, RandomState instance or None, default=None
         Draws the Nystroem landmarks.
 
@@ -299,6 +320,7 @@ class KMMReweighter(BaseWeighter):
         "tol": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "block_size": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
 
@@ -313,6 +335,7 @@ class KMMReweighter(BaseWeighter):
         tol=1e-6,
         max_iter=1000,
         block_size=None,
+        n_jobs=None,
         random_state=None,
     ):
         self.kernel = kernel
@@ -323,6 +346,7 @@ class KMMReweighter(BaseWeighter):
         self.tol = tol
         self.max_iter = max_iter
         self.block_size = block_size
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def _fit_source_only(self, X_source):
@@ -365,6 +389,7 @@ class KMMReweighter(BaseWeighter):
                 n_components,
                 self.block_size,
                 check_random_state(self.random_state),
+                self.n_jobs,
             )
         beta, value = self._solve(objective, n_source)
         self.objective_ = value
