@@ -54,6 +54,28 @@ def test_the_tabular_estimators_import_without_torch_or_skorch():
     assert out.strip() == "[]"
 
 
+def test_the_optional_extras_load_only_when_used():
+    # Dask and Accelerate are extras: a deep net, a weighter and the label
+    # shift estimators run without importing them.
+    out = _run(
+        """
+        import sys
+
+        import numpy as np
+        from sktransfer import DANNClassifier, DensityRatioWeighter
+        from sktransfer.label_shift import LabelShiftClassifier
+
+        X = np.random.RandomState(0).normal(size=(40, 3)).astype(np.float32)
+        y = np.r_[np.arange(20) % 2, -np.ones(20, dtype=int)]
+        DANNClassifier(max_epochs=1, verbose=0).fit(X, y)
+        DensityRatioWeighter().fit(X, y).predict_weights(X)
+        LabelShiftClassifier(n_bootstrap=0).fit(X, y)
+        print(sorted({"dask", "distributed", "accelerate"} & set(sys.modules)))
+        """
+    )
+    assert out.strip() == "[]"
+
+
 def test_the_deep_names_still_import_from_the_package():
     out = _run(
         """
