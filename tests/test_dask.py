@@ -1,4 +1,4 @@
-"""On a Dask cluster: the same results as on one machine, and images out of core.
+"""On a Dask cluster: the same results as on one machine; images out of core.
 
 A ``LocalCluster`` of two worker processes stands in for a cluster: every
 estimator, scorer, splitter and net crosses a process boundary by pickling,
@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.preprocessing import StandardScaler
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 from sktransfer import (
     DeepFeatureTransformer,
@@ -231,3 +232,19 @@ def test_kmm_kernel_blocks_on_the_cluster(client):
     # this ill-conditioned problem follows: both end at the optimum within
     # the float32 gradients' precision (objectives 1.448e-6 and 1.458e-6).
     assert remote.objective_ == pytest.approx(local.objective_, rel=0.02)
+
+
+def test_features_of_an_iterable_of_batches_are_the_in_memory_features():
+    rng = np.random.RandomState(1)
+    images = rng.uniform(size=(90, 3, 12, 12)).astype(np.float32)
+    labels = rng.randint(3, size=90)
+    body = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+    transformer = DeepFeatureTransformer(body).fit(images)
+    expected = transformer.transform(images)
+    loader = DataLoader(
+        TensorDataset(torch.from_numpy(images), torch.from_numpy(labels)),
+        batch_size=32,
+    )
+    batches = list(transformer.transform_batches(loader))
+    assert [len(batch) for batch in batches] == [32, 32, 26]
+    np.testing.assert_allclose(np.concatenate(batches), expected, rtol=1e-6)

@@ -364,6 +364,33 @@ class DeepFeatureTransformer(TransformerMixin, BaseEstimator):
             progress="features" if self.verbose else None,
         )
 
+    def transform_batches(self, batches):
+        """Features of each batch of an iterable, one batch at a time.
+
+        For images read piece by piece: a :class:`torch.utils.data.DataLoader`
+        (whose ``(images, labels)`` batches give their images), a generator
+        over files, the chunks of an array on disk. Nothing is kept between
+        batches; write each result where it belongs.
+
+        Parameters
+        ----------
+        batches : iterable of array-like or tensors of shape (n_batch, ...)
+            Images or feature rows, shaped as in ``fit``; a tuple or list is
+            read as ``(inputs, ...)``.
+
+        Yields
+        ------
+        X_new : ndarray of shape (n_batch, n_features_out_), dtype float32
+            The features of one batch, in the order of the batches.
+        """
+        check_is_fitted(self, "module_")
+        for batch in batches:
+            if isinstance(batch, tuple | list):
+                batch = batch[0]
+            if isinstance(batch, torch.Tensor):
+                batch = batch.detach().cpu().numpy()
+            yield self.transform(batch)
+
     def get_feature_names_out(self, input_features=None):
         """Output feature names: ``<layer>_<index>`` (``output_<index>`` for None).
 
