@@ -333,11 +333,13 @@ def gap_closed(accuracy, source_only, on_target):
 def _plot_features(tables, path):
     """Features of both domains, coloured by class, before and after adaptation.
 
-    One row per pair, one panel per network whose features were kept: the
-    source rows as dots, the target rows as crosses, each class in its own
-    colour, projected on the first two principal components of that
-    network's features. Aligned classes put dots and crosses of one colour
-    together; aligned domains with mismatched classes put them apart.
+    One row per pair, one :class:`~sktransfer.metrics.DomainShiftDisplay`
+    per network whose features were kept: the source rows as dots, the
+    target rows as crosses, each class in its own colour, projected on the
+    first two principal components of that network's features, the MMD
+    test's p-value and the proxy A-distance of the features in the title.
+    Aligned classes put dots and crosses of one colour together; aligned
+    domains with mismatched classes put them apart.
     """
     try:
         import matplotlib
@@ -346,7 +348,7 @@ def _plot_features(tables, path):
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    from sklearn.decomposition import PCA
+    from .metrics import DomainShiftDisplay
 
     names = [
         name
@@ -356,37 +358,37 @@ def _plot_features(tables, path):
     fig, axes = plt.subplots(
         len(tables),
         len(names),
-        figsize=(4.5 * len(names), 4.3 * len(tables)),
+        figsize=(4.5 * len(names), 4.6 * len(tables)),
         squeeze=False,
     )
-    colours = plt.get_cmap("tab10")
     for row, (pair, table) in zip(axes, tables.items(), strict=True):
         for ax, name in zip(row, names, strict=True):
             rows = table[name]
-            shown = rows["fit_rows"][:: max(1, len(rows["fit_rows"]) // 800)]
-            Z = PCA(2).fit_transform(rows["features"][shown])
-            is_target = rows["domain"][shown] < 0
-            labels = rows["labels"][shown]
-            for domain, marker in ((False, "o"), (True, "x")):
-                keep = is_target == domain
-                ax.scatter(
-                    *Z[keep].T,
-                    c=[colours(k % 10) for k in labels[keep]],
-                    s=14 if domain else 6,
-                    marker=marker,
-                    alpha=0.6,
-                    linewidths=0.9,
-                )
-            ax.set_title(
-                f"{pair}\n{name}: {rows['accuracy']:.2f} on target", fontsize=9
+            fitted = rows["fit_rows"]
+            # The true target labels only colour the points.
+            DomainShiftDisplay.from_estimator(
+                None,
+                rows["features"][fitted],
+                rows["labels"][fitted],
+                sample_domain=rows["domain"][fitted],
+                max_samples=400,
+                random_state=0,
+                name=f"{pair}\n{name}: {rows['accuracy']:.2f} on target",
+                ax=ax,
+                hue="class",
             )
             ax.set_xticks([])
             ax.set_yticks([])
+            ax.set_xlabel("")
+            ax.set_ylabel("")
+            ax.get_legend().remove()
     handles = [
         plt.Line2D([], [], ls="", marker="o", color="grey", label="source"),
         plt.Line2D([], [], ls="", marker="x", color="grey", label="target"),
     ] + [
-        plt.Line2D([], [], ls="", marker="s", color=colours(k), label=str(k))
+        plt.Line2D(
+            [], [], ls="", marker="s", color=plt.get_cmap("tab10")(k), label=str(k)
+        )
         for k in range(10)
     ]
     fig.legend(handles=handles, loc="lower center", ncol=12, fontsize=8)

@@ -27,8 +27,15 @@ from sklearn.utils.validation import check_array
 
 from ._compat import HasMethods, Interval, StrOptions, validate_params
 from ._kernels import KERNELS, kernel_blocks, kernel_matvec, resolve_kernel
+from ._shift_display import DomainShiftDisplay
 
-__all__ = ["MMDTestResult", "mmd2", "mmd_test", "proxy_a_distance"]
+__all__ = [
+    "DomainShiftDisplay",
+    "MMDTestResult",
+    "mmd2",
+    "mmd_test",
+    "proxy_a_distance",
+]
 
 
 def _check_pair(X_source, X_target):

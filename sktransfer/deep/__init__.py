@@ -11,6 +11,7 @@ allows; :class:`DomainConfusionClassifier` is semi-supervised.
 
 from . import losses
 from ._base import BaseNet
+from ._display import TrainingCurvesDisplay
 from ._modules import (
     GradientReversal,
     MLPFeatures,
@@ -62,6 +63,7 @@ __all__ = [
     "MLPFeatures",
     "MultilinearMap",
     "SmallCNNFeatures",
+    "TrainingCurvesDisplay",
     "TransferabilityCurveDisplay",
     "distillation_loss",
     "efficientnet_lite0_preprocessing",

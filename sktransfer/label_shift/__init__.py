@@ -12,15 +12,18 @@ estimated from its outputs on the unlabeled target rows.
 - :class:`LabelShiftClassifier`: any probabilistic classifier, corrected.
 - :class:`LabelShiftReweighter`: the weights ``w_y`` of the source rows, for
   :class:`~sktransfer.reweight.ImportanceWeightedClassifier`.
+- :class:`LabelShiftDisplay`: the priors of both domains, with intervals.
 """
 
 from ._classifier import LabelShiftClassifier
 from ._detection import LabelShiftTestResult, label_shift_test
+from ._display import LabelShiftDisplay
 from ._priors import estimate_target_priors
 from ._weighter import LabelShiftReweighter
 
 __all__ = [
     "LabelShiftClassifier",
+    "LabelShiftDisplay",
     "LabelShiftReweighter",
     "LabelShiftTestResult",
     "estimate_target_priors",

@@ -8,10 +8,13 @@ model trained on source rows weighted by ``beta`` minimises the target risk.
   KLIEP, uLSIF, RuLSIF) that also weigh new rows.
 - :class:`ImportanceWeightedClassifier`, :class:`ImportanceWeightedRegressor`:
   fit any estimator with ``sample_weight = beta``.
+- :class:`ImportanceWeightsDisplay`: where the weights went, and how many
+  rows they are worth.
 """
 
 from ._base import BaseWeighter, effective_sample_size
 from ._density_ratio import DensityRatioWeighter
+from ._display import ImportanceWeightsDisplay
 from ._importance import ImportanceWeightedClassifier, ImportanceWeightedRegressor
 from ._kmm import KMMReweighter
 
@@ -20,6 +23,7 @@ __all__ = [
     "DensityRatioWeighter",
     "ImportanceWeightedClassifier",
     "ImportanceWeightedRegressor",
+    "ImportanceWeightsDisplay",
     "KMMReweighter",
     "effective_sample_size",
 ]

@@ -1,0 +1,36 @@
+"""What the Display classes share: matplotlib on demand, domain colours, markers.
+
+matplotlib is an optional extra (``pip install "sktransfer[plot]"``): it is
+imported when a display draws, never when the package loads.
+"""
+
+from ._compat import check_matplotlib_support
+
+#: Colour of each domain wherever a display colours by domain.
+DOMAIN_COLOURS = {"source": "tab:blue", "target": "tab:orange"}
+#: Marker of each domain wherever a display colours by class.
+DOMAIN_MARKERS = {"source": "o", "target": "x"}
+#: Markers of the classes (cycled) wherever a display colours by domain.
+CLASS_MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*", "<", ">")
+
+
+def pyplot(caller):
+    """``matplotlib.pyplot``, or scikit-learn's error naming the extra."""
+    check_matplotlib_support(caller)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def new_axes(ax, caller, **subplots):
+    """``ax``, or the axes of a new figure."""
+    plt = pyplot(caller)
+    if ax is None:
+        _, ax = plt.subplots(**subplots)
+    return ax
+
+
+def class_colour(index):
+    """The ``tab10`` colour of the ``index``-th class (cycled)."""
+    plt = pyplot("class_colour")
+    return plt.get_cmap("tab10")(index % 10)

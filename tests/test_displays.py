@@ -1,0 +1,186 @@
+"""The Display classes, drawn with the Agg backend: what they drew, not only that
+they drew."""
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgba
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from sktransfer import (
+    DANNClassifier,
+    KMMReweighter,
+    MCCClassifier,
+    SubspaceAlignment,
+)
+from sktransfer.datasets import make_biased_selection, make_label_shift
+from sktransfer.deep import TrainingCurvesDisplay
+from sktransfer.label_shift import LabelShiftClassifier, LabelShiftDisplay
+from sktransfer.metrics import DomainShiftDisplay
+from sktransfer.reweight import (
+    ImportanceWeightsDisplay,
+    effective_sample_size,
+)
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _two_blobs(shift, seed=0):
+    rng = np.random.RandomState(seed)
+    X = np.r_[rng.normal(size=(60, 4)), rng.normal(shift, size=(40, 4))]
+    y = np.r_[np.arange(60) % 3, np.arange(40) % 3]
+    sample_domain = np.r_[np.ones(60, int), -np.ones(40, int)]
+    return X, y, sample_domain
+
+
+def test_domain_shift_display_draws_every_row_by_domain_and_class():
+    X, y, sample_domain = _two_blobs(2.0)
+    display = DomainShiftDisplay.from_estimator(
+        None, X, y, sample_domain=sample_domain, random_state=0
+    )
+    counts = {key: len(c.get_offsets()) for key, c in display.collections_.items()}
+    expected = {
+        (domain, label): int(np.sum((sign * sample_domain > 0) & (y == label)))
+        for domain, sign in (("source", 1), ("target", -1))
+        for label in range(3)
+    }
+    assert counts == expected
+    # Coloured by domain, marked by class.
+    for (domain, _), collection in display.collections_.items():
+        colour = {"source": "tab:blue", "target": "tab:orange"}[domain]
+        np.testing.assert_allclose(
+            collection.get_facecolor()[0][:3], to_rgba(colour)[:3]
+        )
+    assert display.ax_.get_xlabel() == "component 1"
+    # The measures in the title: the domains apart, the test rejects.
+    title = display.ax_.get_title()
+    assert f"MMD test p = {display.mmd_pvalue:.3g}" in title
+    assert f"proxy A-distance = {display.proxy_a_distance:.2f}" in title
+    assert display.mmd_pvalue < 0.01
+    assert display.proxy_a_distance > 1.0
+
+
+def test_domain_shift_display_by_class_and_of_a_transformer():
+    X, y, sample_domain = _two_blobs(0.0)
+    y_hidden = np.where(sample_domain < 0, -1, y)
+    fig, axes = plt.subplots(1, 2)
+    before = DomainShiftDisplay.from_estimator(
+        None, X, y_hidden, sample_domain=sample_domain, random_state=0, ax=axes[0]
+    )
+    aligner = SubspaceAlignment(n_components=3).fit(X, sample_domain=sample_domain)
+    after = DomainShiftDisplay.from_estimator(
+        aligner,
+        X,
+        y_hidden,
+        sample_domain=sample_domain,
+        random_state=0,
+        ax=axes[1],
+        hue="class",
+    )
+    # Side by side on one figure.
+    assert before.figure_ is after.figure_ is fig
+    # No shift: the test does not reject.
+    assert before.mmd_pvalue > 0.05
+    # The target rows are unlabeled: one grey group of crosses.
+    target = after.collections_["target", None]
+    assert len(target.get_offsets()) == 40
+    np.testing.assert_allclose(target.get_facecolor()[0][:3], to_rgba("grey")[:3])
+    assert {key for key in after.collections_ if key[0] == "source"} == {
+        ("source", 0),
+        ("source", 1),
+        ("source", 2),
+    }
+    # The points are the transformer's features in two dimensions, of the
+    # rows drawn in the display's order (source rows, then target rows).
+    rng = np.random.RandomState(0)
+    shown = np.r_[
+        rng.permutation(np.flatnonzero(sample_domain > 0)),
+        rng.permutation(np.flatnonzero(sample_domain < 0)),
+    ]
+    features = aligner.transform(X[shown], sample_domain=sample_domain[shown])
+    np.testing.assert_allclose(
+        np.abs(after.embedding), np.abs(PCA(2).fit_transform(features)), atol=1e-8
+    )
+    assert after.ax_.get_title().startswith("SubspaceAlignment")
+
+
+def test_training_curves_display_overlays_the_runs_epoch_by_epoch():
+    X, y, sample_domain = _two_blobs(1.0)
+    X = X.astype(np.float32)
+    y = np.where(sample_domain < 0, -1, y)
+    nets = [
+        cls(max_epochs=epochs, random_state=0, verbose=0).fit(
+            X, y, sample_domain=sample_domain
+        )
+        for cls, epochs in ((DANNClassifier, 4), (MCCClassifier, 4))
+    ]
+    display = TrainingCurvesDisplay.from_estimator(*nets, names=["DANN", "MCC"])
+    assert list(display.lines_) == [
+        "train_loss",
+        "label_loss",
+        "domain_loss",
+        "domain_acc",
+    ]
+    assert len(display.axes_) == 4
+    for key, lines in display.lines_.items():
+        assert [line.get_label() for line in lines] == ["DANN", "MCC"]
+        for line, net in zip(lines, nets, strict=True):
+            np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3, 4])
+            np.testing.assert_allclose(line.get_ydata(), net.history[:, key])
+    assert display.axes_[2].get_title() == "domain loss"
+    with pytest.raises(ValueError, match="4 curves need 4 axes"):
+        display.plot(axes=display.axes_[:2])
+
+
+def test_importance_weights_display_shows_the_weights_and_their_ess():
+    data = make_biased_selection("wine", bias=1.0, random_state=0)
+    X = StandardScaler().fit_transform(data.X)
+    kmm = KMMReweighter().fit(X, sample_domain=data.sample_domain)
+    display = ImportanceWeightsDisplay.from_estimator(
+        kmm, X, sample_domain=data.sample_domain, feature=2, axes=None
+    )
+    n_source = int(np.sum(data.sample_domain > 0))
+    hist_ax, scatter_ax = display.axes_
+    assert sum(patch.get_height() for patch in hist_ax.patches) == n_source
+    offsets = display.scatter_.get_offsets()
+    np.testing.assert_allclose(offsets[:, 0], X[data.sample_domain > 0, 2])
+    np.testing.assert_allclose(offsets[:, 1], kmm.weights_)
+    ess = effective_sample_size(kmm.weights_)
+    assert hist_ax.get_title() == (
+        f"effective sample size {ess:.0f} of {n_source} rows"
+    )
+    assert scatter_ax.get_xlabel() == "feature 2"
+    with pytest.raises(ValueError, match="pass the X and the sample_domain"):
+        ImportanceWeightsDisplay.from_estimator(kmm, X[:20], sample_domain=None)
+
+
+def test_label_shift_display_draws_the_priors_and_their_intervals():
+    data = make_label_shift("wine", target_priors=[0.6, 0.3, 0.1], random_state=0)
+    X = StandardScaler().fit_transform(data.X)
+    y = np.where(data.sample_domain > 0, data.y, -1)
+    clf = LabelShiftClassifier(LogisticRegression(), random_state=0).fit(
+        X, y, sample_domain=data.sample_domain
+    )
+    display = LabelShiftDisplay.from_estimator(clf, true_priors=data.target_priors)
+    np.testing.assert_allclose(
+        [bar.get_height() for bar in display.bars_["source"]], clf.source_priors_
+    )
+    np.testing.assert_allclose(
+        [bar.get_height() for bar in display.bars_["target"]], clf.target_priors_
+    )
+    # The error bars span the bootstrap interval.
+    segments = display.bars_["target"].errorbar.lines[2][0].get_segments()
+    np.testing.assert_allclose(
+        [[segment[0][1], segment[1][1]] for segment in segments],
+        clf.target_priors_interval_,
+    )
+    assert [t.get_text() for t in display.ax_.get_xticklabels()] == ["0", "1", "2"]
