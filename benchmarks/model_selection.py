@@ -30,12 +30,14 @@ per-fold gain). "Gain kept" is a rule's mean gain over source only as a
 share of the mean gain of the candidate best on average.
 
     python benchmarks/model_selection.py [--seeds 10] [--dann-seeds 3]
-        [--families reweighting alignment dann] [--output FILE] [--quick]
+        [--families reweighting alignment dann] [--figures DIR]
+        [--output FILE] [--quick]
 """
 
 import argparse
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from _report import Report, add_arguments, progress
@@ -59,6 +61,7 @@ from sktransfer.model_selection import (
     DeepEmbeddedValidationScorer,
     DomainShuffleSplit,
     ImportanceWeightedScorer,
+    ModelSelectionDisplay,
     PredictionEntropyScorer,
     ReverseValidationScorer,
     SoftNeighborhoodDensityScorer,
@@ -239,7 +242,7 @@ def tables_family(family, args, report):
             )
             progress(f"{family}, {table}, seed {seed}: done")
         results[table] = runs
-    _write_family(report, results)
+    _write_family(report, results, args.figures, family)
 
 
 def _dann_candidates(lambdas, epochs):
@@ -312,7 +315,7 @@ def dann_family(args, report):
                 "baseline": BaselineUnlessBetter(baseline)._baseline_index(candidates),
             }
         )
-    _write_family(report, {"MNIST -> MNIST-M": runs})
+    _write_family(report, {"MNIST -> MNIST-M": runs}, args.figures, "dann")
 
 
 def _fmt(values):
@@ -324,8 +327,28 @@ def _most_picked(names):
     return f"{values[counts.argmax()]} ({counts.max()}/{len(names)})"
 
 
-def _write_family(report, results):
-    """One table per data set: each selection rule, then each candidate."""
+def _draw(path, title, rules, base, hindsight):
+    """Each rule's picks against source only and hindsight, saved to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    display = ModelSelectionDisplay(
+        rule_scores=rules, baseline_scores=base, hindsight_scores=hindsight
+    ).plot()
+    display.ax_.set_title(title, fontsize=9)
+    display.figure_.tight_layout()
+    display.figure_.savefig(path, dpi=80)
+    plt.close(display.figure_)
+
+
+def _write_family(report, results, figures=None, family=""):
+    """One table per data set: each selection rule, then each candidate.
+
+    With ``figures`` (a folder), each table is also drawn there by
+    :class:`~sktransfer.model_selection.ModelSelectionDisplay`.
+    """
     for name, runs in results.items():
         accuracy = np.array([run["accuracy"] for run in runs])  # seeds x candidates
         names = runs[0]["names"]
@@ -368,6 +391,17 @@ def _write_family(report, results):
             ["candidate", "target accuracy"],
             [[candidate, _fmt(accuracy[:, k])] for k, candidate in enumerate(names)],
         )
+        if figures:
+            slug = "".join(c if c.isalnum() else "_" for c in f"{family}_{name}")
+            path = Path(figures) / f"model_selection_{slug}.png"
+            _draw(
+                path,
+                f"{family}: {name}, {len(runs)} seeds",
+                {rule: values for rule, values, _ in rows[3:]},
+                base,
+                accuracy[:, best_fixed],
+            )
+            report.write(f"Figure: `{path}`\n")
 
 
 def main(argv=None):
@@ -383,6 +417,10 @@ def main(argv=None):
         nargs="+",
         choices=(*GRIDS, "dann"),
         default=[*GRIDS, "dann"],
+    )
+    parser.add_argument(
+        "--figures",
+        help="also draw each table with ModelSelectionDisplay into this folder",
     )
     args = add_arguments(parser).parse_args(argv)
     if args.quick:

@@ -81,6 +81,7 @@ from ._compat import (
     validate_parameter_constraints,
 )
 from ._domain import DomainData, _take_rows, check_sample_domain, unlabeled_mask
+from ._selection_display import ModelSelectionDisplay
 from .pipeline import DAPipeline, _accepts_sample_domain
 from .reweight import DensityRatioWeighter
 
@@ -90,6 +91,7 @@ __all__ = [
     "DomainShuffleSplit",
     "ImportanceWeightedScorer",
     "LeaveOneDomainOut",
+    "ModelSelectionDisplay",
     "PredictionEntropyScorer",
     "ReverseValidationScorer",
     "SoftNeighborhoodDensityScorer",

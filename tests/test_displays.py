@@ -20,6 +20,7 @@ from sktransfer.datasets import make_biased_selection, make_label_shift
 from sktransfer.deep import TrainingCurvesDisplay
 from sktransfer.label_shift import LabelShiftClassifier, LabelShiftDisplay
 from sktransfer.metrics import DomainShiftDisplay
+from sktransfer.model_selection import ModelSelectionDisplay
 from sktransfer.reweight import (
     ImportanceWeightsDisplay,
     effective_sample_size,
@@ -184,3 +185,32 @@ def test_label_shift_display_draws_the_priors_and_their_intervals():
         clf.target_priors_interval_,
     )
     assert [t.get_text() for t in display.ax_.get_xticklabels()] == ["0", "1", "2"]
+
+
+def test_model_selection_display_draws_each_scorers_pick_against_hindsight():
+    # Three candidates; the hindsight target accuracies and each scorer's
+    # validation means written by hand.
+    target = np.array([0.70, 0.82, 0.76])
+    cv_results = {
+        "mean_test_entropy": np.array([-0.2, -0.5, -0.1]),  # picks 2
+        "mean_test_weighted": np.array([0.6, 0.9, 0.7]),  # picks 1
+    }
+    display = ModelSelectionDisplay.from_cv_results(
+        cv_results, target, scorers=["entropy", "weighted"], baseline_index=0
+    )
+    widths = [bar.get_width() for bar in display.bars_]
+    np.testing.assert_allclose(widths, [0.76, 0.82])
+    assert [t.get_text() for t in display.ax_.get_yticklabels()] == [
+        "entropy",
+        "weighted",
+    ]
+    lines = {
+        line.get_label(): line.get_xdata()[0]
+        for line in display.ax_.lines
+        if not line.get_label().startswith("_")  # the error bars
+    }
+    assert lines == {
+        "source only (0.700)": pytest.approx(0.70),
+        "best in hindsight (0.820)": pytest.approx(0.82),
+    }
+    assert display.ax_.get_xlabel() == "target accuracy"
