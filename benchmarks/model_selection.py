@@ -337,7 +337,7 @@ def _draw(path, title, rules, base, hindsight):
     display = ModelSelectionDisplay(
         rule_scores=rules, baseline_scores=base, hindsight_scores=hindsight
     ).plot()
-    display.ax_.set_title(title, fontsize=9)
+    display.ax_.set_title(title, fontsize=9, loc="left")
     display.figure_.tight_layout()
     display.figure_.savefig(path, dpi=80)
     plt.close(display.figure_)

@@ -12,9 +12,10 @@ class ModelSelectionDisplay:
 
     One bar per selection rule (a scorer, or a scorer behind
     :class:`BaselineUnlessBetter`): the mean target score of the candidates
-    it picked, over draws, with their standard deviation; a dashed line at
-    source only and a solid one at the candidate best in hindsight (chosen
-    on the target labels, which no rule may read).
+    it picked, over draws, with the standard error of that mean; a dashed
+    line at source only and a solid one at the candidate best in hindsight
+    (chosen on the target labels, which no rule may read), both averaged
+    over the draws.
 
     Parameters
     ----------
@@ -82,13 +83,18 @@ class ModelSelectionDisplay:
         """
         names = list(self.rule_scores)
         ax = new_axes(
-            ax, f"{type(self).__name__}.plot", figsize=(6, 0.45 * len(names) + 1.5)
+            ax, f"{type(self).__name__}.plot", figsize=(8, 0.45 * len(names) + 1.5)
         )
-        means = [self.rule_scores[name].mean() for name in names]
-        stds = [self.rule_scores[name].std() for name in names]
+        means = np.array([self.rule_scores[name].mean() for name in names])
+        errors = np.array(
+            [
+                self.rule_scores[name].std() / np.sqrt(self.rule_scores[name].size)
+                for name in names
+            ]
+        )
         position = np.arange(len(names))
         self.bars_ = ax.barh(
-            position, means, xerr=stds, capsize=3, color=DOMAIN_COLOURS["target"]
+            position, means, xerr=errors, capsize=3, color=DOMAIN_COLOURS["target"]
         )
         ax.axvline(
             self.baseline_scores.mean(),
@@ -103,8 +109,8 @@ class ModelSelectionDisplay:
         )
         ax.set_yticks(position, names)
         ax.invert_yaxis()
-        low = min(min(means), self.baseline_scores.mean())
-        high = max(max(means), self.hindsight_scores.mean())
+        low = min((means - errors).min(), self.baseline_scores.mean())
+        high = max((means + errors).max(), self.hindsight_scores.mean())
         margin = 0.25 * max(high - low, 0.01)
         ax.set_xlim(low - margin, high + margin)
         ax.set_xlabel(self.score_name)
