@@ -22,7 +22,7 @@ LATEST_VENV ?= .venv-latest
 # TORCH_SPEC above, e.g. with pip's --index-url for a CPU build.
 LATEST_TORCH_SPEC ?= torch
 
-.PHONY: demo test test-slow test-vision test-latest lint format clean
+.PHONY: demo test test-slow test-vision test-latest docs lint format clean
 
 $(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,13 +60,23 @@ $(LATEST_VENV)/bin/.installed: pyproject.toml
 test-latest: $(LATEST_VENV)/bin/.installed
 	$(LATEST_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" --doctest-modules sktransfer tests
 
+# The user guide, the API reference and the gallery (every example runs),
+# warnings as errors; the HTML lands in docs/_build/html.
+$(BIN)/.docs-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[docs]"
+	touch $@
+
+docs: $(BIN)/.docs-installed
+	rm -rf docs/_build docs/generated docs/auto_examples
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
 lint: $(BIN)/.installed
-	$(BIN)/ruff check conftest.py sktransfer tests benchmarks
-	$(BIN)/ruff format --check conftest.py sktransfer tests benchmarks
+	$(BIN)/ruff check conftest.py sktransfer tests benchmarks examples docs/conf.py
+	$(BIN)/ruff format --check conftest.py sktransfer tests benchmarks examples docs/conf.py
 
 format: $(BIN)/.installed
-	$(BIN)/ruff check --fix conftest.py sktransfer tests benchmarks
-	$(BIN)/ruff format conftest.py sktransfer tests benchmarks
+	$(BIN)/ruff check --fix conftest.py sktransfer tests benchmarks examples docs/conf.py
+	$(BIN)/ruff format conftest.py sktransfer tests benchmarks examples docs/conf.py
 
 clean:
 	rm -rf $(VENV) $(VISION_VENV) $(LATEST_VENV) .pytest_cache .ruff_cache *.egg-info

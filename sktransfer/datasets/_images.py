@@ -46,7 +46,9 @@ def load_mnist_5k(*, return_X_y=False):
         y : ndarray of shape (5000,), dtype int64
             The digit of each image, sorted.
         target_names : ndarray of shape (10,)
+            The class names.
         DESCR : str
+            A description of the data set.
 
     (X, y) : tuple of ndarray
         If ``return_X_y`` is True.
@@ -131,7 +133,9 @@ def load_fashion_mnist(subset="train", *, data_home=None, return_X_y=False):
         y : ndarray of shape (n_samples,), dtype int64
             Class indices 0-9.
         target_names : ndarray of shape (10,)
+            The class names.
         DESCR : str
+            A description of the data set.
 
     (X, y) : tuple of ndarray
         If ``return_X_y`` is True.
@@ -182,8 +186,11 @@ def load_uci_digits_28(*, return_X_y=False):
         X : ndarray of shape (1797, 1, 28, 28), dtype float32
             Grey images in [0, 1], in the order of ``load_digits``.
         y : ndarray of shape (1797,), dtype int64
+            The digit of each image.
         target_names : ndarray of shape (10,)
+            The class names.
         DESCR : str
+            A description of the data set.
 
     (X, y) : tuple of ndarray
         If ``return_X_y`` is True.
@@ -406,7 +413,9 @@ def make_digits_shift(
         sample_domain : ndarray of shape (n_samples,), dtype int64
             ``1`` for source rows, ``-1`` for target rows.
         target_names : ndarray of shape (10,)
+            The class names.
         DESCR : str
+            A description of the data set.
 
     (X, y, sample_domain) : tuple of ndarray
         If ``return_X_y`` is True.

@@ -124,6 +124,7 @@ def make_label_shift(
         Source rows first, then target rows, each group in random order.
 
         X : ndarray of shape (n_samples, n_features), dtype float64
+            The rows, in the table's own units.
         y : ndarray of shape (n_samples,), dtype int64
             True labels of every row, target rows included.
         sample_domain : ndarray of shape (n_samples,), dtype int64
@@ -134,9 +135,13 @@ def make_label_shift(
         original_index : ndarray of shape (n_samples,)
             Row of the scikit-learn table each row was taken from.
         feature_names : list of str
+            The names of the columns of ``X``.
         target_names : ndarray
+            The class names.
         frame : pandas DataFrame or None
+            Only when ``as_frame`` is True: ``X``, ``y`` and ``sample_domain`` as columns; None otherwise.
         DESCR : str
+            A description of the data set.
 
     (X, y, sample_domain) : tuple of ndarray
         If ``return_X_y`` is True.

@@ -107,14 +107,20 @@ def load_penguins_islands(
         y : ndarray of shape (n_samples,), dtype int64
             Sex of every bird, target rows included: 0 female, 1 male.
         sample_domain : ndarray of shape (n_samples,), dtype int64
+            ``1`` for source rows, ``-1`` for target rows.
         island : ndarray of shape (n_samples,), dtype object
+            The island of each row.
         species : ndarray of shape (n_samples,), dtype object
+            The species of each row.
         feature_names : list of str
+            The names of the columns of ``X``.
         target_names : ndarray of shape (2,)
+            The class names.
         frame : pandas DataFrame of shape (n_samples, n_features + 2)
             Only when ``as_frame`` is True (None otherwise): ``X``, ``y``
             and ``sample_domain`` as columns.
         DESCR : str
+            A description of the data set.
 
     (X, y, sample_domain) : tuple of ndarray
         If ``return_X_y`` is True.

@@ -77,7 +77,9 @@ def make_nuisance_shift(
         sample_domain : ndarray of shape (n_source + n_target,), dtype int64
             ``1`` for source rows, ``-1`` for target rows.
         feature_names : list of str
+            The names of the columns of ``X``.
         DESCR : str
+            A description of the data set.
 
     (X, y, sample_domain) : tuple of ndarray
         If ``return_X_y`` is True.

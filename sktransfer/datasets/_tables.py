@@ -163,12 +163,14 @@ def make_biased_selection(
         original_index : ndarray of shape (n_samples,)
             Row of the scikit-learn table each row was taken from.
         feature_names : list of str
+            The names of the columns of ``X``.
         target_names : ndarray
             Class names; absent for ``"diabetes"``.
         frame : pandas DataFrame of shape (n_samples, n_features + 2)
             Only when ``as_frame`` is True (None otherwise): ``X``, ``y``
             and ``sample_domain`` as columns.
         DESCR : str
+            A description of the data set.
 
     (X, y, sample_domain) : tuple of ndarray
         If ``return_X_y`` is True.

@@ -345,7 +345,7 @@ class DeepFeatureTransformer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_new : ndarray or dask.array.Array of shape (n_samples, n_features_out_)
+        X_new : ndarray or dask.array.Array of shape (n_samples, `n_features_out_`)
             The features, in float32.
         """
         check_is_fitted(self, "module_")
@@ -380,7 +380,7 @@ class DeepFeatureTransformer(TransformerMixin, BaseEstimator):
 
         Yields
         ------
-        X_new : ndarray of shape (n_batch, n_features_out_), dtype float32
+        X_new : ndarray of shape (n_batch, `n_features_out_`), dtype float32
             The features of one batch, in the order of the batches.
         """
         check_is_fitted(self, "module_")
