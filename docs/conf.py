@@ -38,9 +38,6 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
 myst_heading_anchors = 3
-# The user guide and the benchmark notes link files of the repository
-# (benchmarks/results/...), which are not pages of the site.
-suppress_warnings = ["myst.xref_missing"]
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"sktransfer {version}"

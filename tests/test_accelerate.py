@@ -1,6 +1,6 @@
 """Several GPUs and mixed precision: the nets through skorch's AccelerateMixin.
 
-The recipe of the user guide (section 16), run on the CPU: the accelerator
+The recipe of docs/user_guide/scale.md, run on the CPU: the accelerator
 does the backward passes of sktransfer's own training step, and the net
 learns what it learns without it.
 """

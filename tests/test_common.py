@@ -23,8 +23,9 @@ from torch import nn
 import sktransfer
 from sktransfer._compat import InvalidParameterError
 
-# -1 marks an unlabeled row (the semi-supervised convention of the user guide,
-# section 1), so a check that trains on the classes {-1, 1} sees one class only.
+# -1 marks an unlabeled row (the semi-supervised convention of
+# docs/user_guide/convention.md), so a check that trains on the classes
+# {-1, 1} sees one class only.
 _MINUS_ONE_IS_UNLABELED = (
     "uses the class -1, which sktransfer reserves for unlabeled target rows"
 )

@@ -1,4 +1,4 @@
-"""The source/target convention (the user guide, section 1) and its validation."""
+"""The source/target convention (docs/user_guide/convention.md) and its validation."""
 
 import re
 import warnings
