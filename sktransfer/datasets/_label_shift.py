@@ -139,7 +139,8 @@ def make_label_shift(
         target_names : ndarray
             The class names.
         frame : pandas DataFrame or None
-            Only when ``as_frame`` is True: ``X``, ``y`` and ``sample_domain`` as columns; None otherwise.
+            Only when ``as_frame`` is True: ``X``, ``y`` and
+            ``sample_domain`` as columns; None otherwise.
         DESCR : str
             A description of the data set.
 
