@@ -5,6 +5,7 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 from sklearn.utils import check_random_state
 
+from ._compat import _num_samples
 from ._domain import check_sample_domain, unlabeled_mask
 from ._plotting import (
     CLASS_MARKERS,
@@ -263,8 +264,7 @@ class DomainShiftDisplay:
         from .metrics import mmd_test, proxy_a_distance
 
         rng = check_random_state(random_state)
-        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
-        sample_domain = check_sample_domain(sample_domain, n_samples, y=y)
+        sample_domain = check_sample_domain(sample_domain, _num_samples(X), y=y)
         shown = np.concatenate(
             [
                 rng.permutation(np.flatnonzero(rows))[:max_samples]

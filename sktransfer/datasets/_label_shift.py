@@ -6,9 +6,7 @@ import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
 from .._compat import Interval, StrOptions, validate_params
-from .._domain import pack_domains
-from ._base import _to_frame
-from ._tables import _TABLES, _check_target_fraction
+from ._tables import _TABLES, _check_target_fraction, _pack_table
 
 _CLASSIFICATION_TABLES = sorted(set(_TABLES) - {"diabetes"})
 
@@ -182,14 +180,9 @@ def make_label_shift(
         )
     )
 
-    X, y, sample_domain = pack_domains(
-        X_all[source], y_all[source], X_all[target], y_all[target]
+    X, y, sample_domain, frame = _pack_table(
+        table, X_all, y_all, source, target, as_frame, "make_label_shift"
     )
-    frame = None
-    if as_frame:
-        X, y, frame = _to_frame(
-            X, y, sample_domain, table.feature_names, "target", "make_label_shift"
-        )
     if return_X_y:
         return X, y, sample_domain
     return Bunch(

@@ -31,6 +31,23 @@ def _check_target_fraction(target_fraction, n_rows):
     return n_target
 
 
+def _pack_table(table, X_all, y_all, source, target, as_frame, caller):
+    """``X, y, sample_domain, frame`` of the table rows ``source`` and ``target``.
+
+    Source rows first; ``frame`` is None unless ``as_frame``, when ``X`` and
+    ``y`` are pandas objects with the table's feature names.
+    """
+    X, y, sample_domain = pack_domains(
+        X_all[source], y_all[source], X_all[target], y_all[target]
+    )
+    frame = None
+    if as_frame:
+        X, y, frame = _to_frame(
+            X, y, sample_domain, table.feature_names, "target", caller
+        )
+    return X, y, sample_domain, frame
+
+
 def _selection_proba(X, bias, selection):
     """Probability that each row of X enters the source sample.
 
@@ -216,14 +233,9 @@ def make_biased_selection(
                 "bias, change random_state or lower min_source_per_class."
             )
 
-    X, y, sample_domain = pack_domains(
-        X_all[source], y_all[source], X_all[target], y_all[target]
+    X, y, sample_domain, frame = _pack_table(
+        table, X_all, y_all, source, target, as_frame, "make_biased_selection"
     )
-    frame = None
-    if as_frame:
-        X, y, frame = _to_frame(
-            X, y, sample_domain, table.feature_names, "target", "make_biased_selection"
-        )
     if return_X_y:
         return X, y, sample_domain
 

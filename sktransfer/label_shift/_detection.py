@@ -181,7 +181,8 @@ def label_shift_test(
     predicted = np.r_[proba_source.argmax(axis=1), proba_target.argmax(axis=1)]
     is_target = np.r_[np.zeros(len(fold_source), bool), np.ones(len(fold_target), bool)]
     folds = np.r_[fold_source, fold_target]
-    statistic = _chi2_statistic(_table(predicted, is_target, n_classes))
+    counts = _table(predicted, is_target, n_classes)
+    statistic = _chi2_statistic(counts)
     members = [np.flatnonzero(folds == k) for k in np.unique(folds)]
     null = np.empty(n_permutations)
     permuted = is_target.copy()
@@ -190,7 +191,6 @@ def label_shift_test(
             permuted[rows] = rng.permutation(is_target[rows])
         null[p] = _chi2_statistic(_table(predicted, permuted, n_classes))
     pvalue = (1.0 + np.count_nonzero(null >= statistic)) / (1.0 + n_permutations)
-    counts = _table(predicted, is_target, n_classes)
     return LabelShiftTestResult(
         statistic=statistic,
         pvalue=float(pvalue),
