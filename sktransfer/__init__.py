@@ -27,9 +27,10 @@ model_selection
     every domain in every fold, and validation scorers (importance-weighted,
     deep embedded, reverse validation, entropy, soft neighbourhood density).
 deep
-    Pretrained networks: off-the-shelf features, fine-tuning, and skorch nets
-    for domain adaptation (DANN, CDAN, MCC, Deep CORAL, DAN, domain
-    confusion) and distillation, with the torch modules they share.
+    Pretrained networks: off-the-shelf features, fine-tuning, pretraining
+    on unlabeled images with a surrogate task, and skorch nets for domain
+    adaptation (DANN, CDAN, MCC, Deep CORAL, DAN, domain confusion) and
+    distillation, with the torch modules they share.
 datasets
     Shifted data sets built from data that ships with installed packages.
 exceptions
@@ -78,6 +79,7 @@ if TYPE_CHECKING:  # what static tools see; at run time, __getattr__ below
         FineTunedClassifier,
         FineTunedRegressor,
         MCCClassifier,
+        SurrogatePretrainer,
     )
 
 __version__ = "0.1.0.dev0"
@@ -100,6 +102,7 @@ _DEEP_NAMES = frozenset(
         "FineTunedClassifier",
         "FineTunedRegressor",
         "MCCClassifier",
+        "SurrogatePretrainer",
     }
 )
 
@@ -147,6 +150,7 @@ __all__ = [
     "SourceOnlyClassifier",
     "SourceOnlyRegressor",
     "SubspaceAlignment",
+    "SurrogatePretrainer",
     "check_domain_data",
     "datasets",
     "deep",

@@ -3,11 +3,18 @@ run them all: scikit-learn's checks (``test_common.py``) and the cluster
 runs (``test_dask.py``). ``test_common.py`` fails when one is missing.
 """
 
+import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 import sktransfer
+
+
+def feature_noise(X, generator):
+    """A surrogate task's augmentation for feature rows: Gaussian noise."""
+    return X + 0.1 * torch.randn(X.shape, generator=generator).to(X.device)
+
 
 INSTANCES = {
     "SourceOnlyClassifier": [sktransfer.SourceOnlyClassifier()],
@@ -63,6 +70,17 @@ INSTANCES = {
     "FineTunedRegressor": [
         sktransfer.FineTunedRegressor(
             nn.Tanh(), lr=0.05, max_epochs=10, random_state=0, verbose=0
+        )
+    ],
+    # Feature rows take an augmentation of their own (the default changes
+    # images).
+    "SurrogatePretrainer": [
+        sktransfer.SurrogatePretrainer(
+            task="contrastive",
+            augmentation=feature_noise,
+            max_epochs=2,
+            random_state=0,
+            verbose=0,
         )
     ],
     "KMMReweighter": [sktransfer.KMMReweighter(n_components=None)],

@@ -36,6 +36,7 @@ def test_every_script_is_run_here():
         "model_selection.py",
         "reweighting.py",
         "shift_measures.py",
+        "surrogate_pretraining.py",
     ]
 
 

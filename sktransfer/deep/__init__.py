@@ -19,6 +19,7 @@ from ._modules import (
     SmallCNNFeatures,
     gradient_reversal,
 )
+from .augment import ImageAugmentation
 from .cdan import CDANClassifier
 from .dann import DANNClassifier, DANNModule, DANNRegressor
 from .distillation import DistilledClassifier, distillation_loss, soft_targets
@@ -38,6 +39,7 @@ from .pretrained import (
     load_efficientnet_lite0,
     load_model,
 )
+from .surrogate import SurrogateModule, SurrogatePretrainer, rotate_images
 from .transferability import TransferabilityCurveDisplay, transferability_curve
 
 __all__ = [
@@ -57,12 +59,15 @@ __all__ = [
     "FineTunedClassifier",
     "FineTunedRegressor",
     "GradientReversal",
+    "ImageAugmentation",
     "ImagePreprocessing",
     "LayerOutputs",
     "MCCClassifier",
     "MLPFeatures",
     "MultilinearMap",
     "SmallCNNFeatures",
+    "SurrogateModule",
+    "SurrogatePretrainer",
     "TrainingCurvesDisplay",
     "TransferabilityCurveDisplay",
     "distillation_loss",
@@ -71,6 +76,7 @@ __all__ = [
     "load_efficientnet_lite0",
     "load_model",
     "losses",
+    "rotate_images",
     "soft_targets",
     "to_channels_first",
     "transferability_curve",

@@ -25,7 +25,7 @@ from torch import nn
 
 from .._compat import Interval, StrOptions
 from .._docstrings import fill_docstring
-from ._base import BaseNet
+from ._base import BaseNet, ChannelsFirstMixin
 from ._inference import run_in_batches
 from ._modules import (
     BATCH_NORMS,
@@ -148,7 +148,7 @@ class DANNModule(nn.Module):
         return label_output, self.domain_logit(features, label_output)
 
 
-class _DomainAdaptationNet(BaseNet):
+class _DomainAdaptationNet(ChannelsFirstMixin, BaseNet):
     """What the nets over a :class:`DANNModule` share (DANN, domain confusion).
 
     Validation of both domains, the domain indicator passed with every batch,
@@ -257,26 +257,6 @@ class _DomainAdaptationNet(BaseNet):
     def _module_kwargs(self):
         """Arguments of the default :class:`DANNModule` beyond its sizes."""
         return {}
-
-    def _validated_input(self, X, sample_domain):
-        return channels_first_array(
-            super()._validated_input(X, sample_domain), self.data_format
-        )
-
-    def get_iterator(self, dataset, training=False):
-        iterator = super().get_iterator(dataset, training=training)
-        # A last training batch of one row breaks batch norm ("expected more
-        # than 1 value per channel"): drop it, as the next epoch reshuffles.
-        if (
-            training
-            and len(dataset) > iterator.batch_size
-            and len(dataset) % iterator.batch_size == 1
-            and not iterator.drop_last
-        ):
-            kwargs = {**self.get_params_for("iterator_train"), "drop_last": True}
-            kwargs.setdefault("batch_size", self.batch_size)
-            iterator = self.iterator_train(dataset, **kwargs)
-        return iterator
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         label_output = y_pred[0] if isinstance(y_pred, tuple) else y_pred

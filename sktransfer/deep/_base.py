@@ -16,6 +16,7 @@ from torch import nn
 from .._compat import Interval, Options, validate_parameter_constraints
 from .._domain import DomainAwarePredictorMixin, DomainAwareTransformerMixin
 from ._inference import run_in_batches
+from .images import channels_first_array
 
 # What the nets take, at fit and at predict time: feature rows or images, in
 # float32 (torch's default).
@@ -186,6 +187,21 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         NeuralNet.partial_fit(self, X, y, _routing_method="fit", **fit_params)
         return self
 
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        # A last training batch of one row breaks batch norm ("expected more
+        # than 1 value per channel"): drop it, as the next epoch reshuffles.
+        if (
+            training
+            and len(dataset) > iterator.batch_size
+            and len(dataset) % iterator.batch_size == 1
+            and not iterator.drop_last
+        ):
+            kwargs = {**self.get_params_for("iterator_train"), "drop_last": True}
+            kwargs.setdefault("batch_size", self.batch_size)
+            iterator = self.iterator_train(dataset, **kwargs)
+        return iterator
+
     def _autocast(self):
         """The precision context of a training step's forward pass.
 
@@ -240,13 +256,18 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
 
     @contextlib.contextmanager
     def _seeded(self):
-        """Seed torch from ``random_state`` for a fit, then restore its state."""
+        """Seed torch from ``random_state`` for a fit, then restore its state.
+
+        Yields the random state torch's seed was drawn from, for the fit's
+        other draws.
+        """
+        rng = check_random_state(self.random_state)
         if self.random_state is None:
-            yield
+            yield rng
             return
         with torch.random.fork_rng():
-            torch.manual_seed(int(check_random_state(self.random_state).randint(2**31)))
-            yield
+            torch.manual_seed(int(rng.randint(2**31)))
+            yield rng
 
     def _validate_domain_data(self, X, y=None, sample_domain=None, **kwargs):
         # Batch norm, in every default module, needs two rows to train on.
@@ -317,6 +338,21 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
             X,
             batch_size=self.batch_size,
             device=self.device,
+        )
+
+
+class ChannelsFirstMixin:
+    """Predict-time images in the layout the net was fitted on: channels first.
+
+    For the nets that build their network from the shape of a row (DANN,
+    domain confusion, surrogate pretraining) and bring their ``fit`` input
+    to channels first with :func:`~sktransfer.deep.images.channels_first_array`
+    and their ``data_format``.
+    """
+
+    def _validated_input(self, X, sample_domain):
+        return channels_first_array(
+            super()._validated_input(X, sample_domain), self.data_format
         )
 
 

@@ -12,6 +12,7 @@ from torch import nn
 
 __all__ = [
     "class_confusion_loss",
+    "contrastive_loss",
     "coral_loss",
     "domain_adversarial_loss",
     "entropy_weights",
@@ -112,6 +113,39 @@ def class_confusion_loss(logits, temperature=2.5):
     confusion = probabilities.T @ (weights[:, None] * probabilities)
     confusion = confusion / confusion.sum(dim=1, keepdim=True)
     return (confusion.sum() - confusion.trace()) / n_classes
+
+
+def contrastive_loss(views, other_views, temperature=0.5):
+    """SimCLR's NT-Xent loss (Chen et al. 2020) of two views of each image.
+
+    The ``2n`` projections are normalised to unit length; each one's
+    positive is the other view of its image, its negatives the other
+    ``2n - 2`` projections of the batch. The loss is the mean over the
+    ``2n`` rows of the cross-entropy of the positive among the row's
+    cosine similarities divided by ``temperature``.
+
+    Parameters
+    ----------
+    views, other_views : torch.Tensor of shape (n_rows, d)
+        Projections of two augmentations of the same ``n_rows`` images, row
+        ``i`` of each from image ``i``.
+
+    temperature : float, default=0.5
+        Divides the cosine similarities; lower values weigh the hardest
+        negatives more.
+
+    Returns
+    -------
+    loss : torch.Tensor
+        A scalar, at least 0; ``log(2 n - 1)`` when every similarity is equal.
+    """
+    n_rows = views.shape[0]
+    rows = nn.functional.normalize(torch.cat([views, other_views]).flatten(1), dim=1)
+    similarity = rows @ rows.T / temperature
+    itself = torch.eye(2 * n_rows, dtype=torch.bool, device=rows.device)
+    similarity = similarity.masked_fill(itself, float("-inf"))
+    positives = torch.arange(2 * n_rows, device=rows.device).roll(n_rows)
+    return nn.functional.cross_entropy(similarity, positives)
 
 
 def _covariance(rows):
