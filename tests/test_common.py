@@ -301,6 +301,7 @@ _BAD_NET_PARAMETERS = {
     "SurrogatePretrainer": {
         "module": 3,
         "task": "jigsaw",
+        "train_split": 0.2,
         "n_exemplars": 1,
         "augmentation": "strong",
         "head_units": 0,

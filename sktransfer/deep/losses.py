@@ -1,10 +1,14 @@
-"""The adaptation losses of the deep domain-adaptation nets, as plain functions.
+"""The losses of the deep nets beyond the label loss, as plain functions.
 
-Each net adds one or more of these terms to its label loss (see
-:class:`~sktransfer.deep.CDANClassifier`, :class:`~sktransfer.deep.MCCClassifier`,
-:class:`~sktransfer.deep.DeepCORALClassifier`, :class:`~sktransfer.deep.DANClassifier`);
-they are public so that a custom training step can use them too. All take
-torch tensors and return a scalar tensor that gradients flow through.
+Each domain-adaptation net adds one or more of these terms to its label loss
+(see :class:`~sktransfer.deep.CDANClassifier`,
+:class:`~sktransfer.deep.MCCClassifier`,
+:class:`~sktransfer.deep.DeepCORALClassifier`,
+:class:`~sktransfer.deep.DANClassifier`), and
+:class:`~sktransfer.deep.SurrogatePretrainer`'s contrastive task trains on
+:func:`contrastive_loss`; they are public so that a custom training step can
+use them too. All take torch tensors and return a scalar tensor that
+gradients flow through.
 """
 
 import torch

@@ -161,7 +161,9 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
 
     lr, max_epochs, batch_size, optimizer :
         As in skorch: Adam, ``lr=1e-3``, 30 epochs (one augmented pass over
-        the rows, or the exemplars, each), batches of 128.
+        the rows, or the exemplars, each), batches of 128. There is no
+        validation split (``train_split`` must stay None): the surrogate
+        labels exist for the augmented training batches only.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the network's initialisation, the batch order, the choice of
@@ -212,6 +214,9 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
 
     _parameter_constraints: dict = {
         **BaseNet._parameter_constraints,
+        # The surrogate labels exist only for training batches (augmented
+        # views, turns): there is nothing to validate on.
+        "train_split": [None],
         "module": [nn.Module, type, str, None],
         "task": [StrOptions(set(SURROGATE_TASKS))],
         "n_exemplars": [Interval(Integral, 2, None, closed="left"), None],
