@@ -17,7 +17,7 @@ from sktransfer import (
     SubspaceAlignment,
 )
 from sktransfer.datasets import make_biased_selection, make_label_shift
-from sktransfer.deep import TrainingCurvesDisplay
+from sktransfer.deep import SurrogatePretrainer, TrainingCurvesDisplay
 from sktransfer.label_shift import LabelShiftClassifier, LabelShiftDisplay
 from sktransfer.metrics import DomainShiftDisplay
 from sktransfer.model_selection import ModelSelectionDisplay
@@ -140,6 +140,17 @@ def test_training_curves_display_overlays_the_runs_epoch_by_epoch():
     assert display.axes_[2].get_title() == "domain loss"
     with pytest.raises(ValueError, match="4 curves need 4 axes"):
         display.plot(axes=display.axes_[:2])
+
+
+def test_training_curves_draw_a_pretrainers_surrogate_accuracy():
+    images = np.random.default_rng(0).random((24, 1, 16, 16), np.float32)
+    net = SurrogatePretrainer(
+        task="rotation", max_epochs=3, batch_size=8, random_state=0, verbose=0
+    ).fit(images)
+    display = TrainingCurvesDisplay.from_estimator(net)
+    assert set(display.lines_) == {"surrogate_acc", "train_loss"}
+    (line,) = display.lines_["surrogate_acc"]
+    np.testing.assert_allclose(line.get_ydata(), net.history[:, "surrogate_acc"])
 
 
 def test_importance_weights_display_shows_the_weights_and_their_ess():

@@ -130,15 +130,20 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
         :class:`SmallCNNFeatures` sized from the images. Its output is
         average-pooled over any spatial axes.
 
-    task : {"exemplar", "rotation", "contrastive"}, default="exemplar"
-        The surrogate task.
+    task : {"rotation", "exemplar", "contrastive"}, default="rotation"
+        The surrogate task. Rotation prediction had the largest mean gain
+        over training from scratch on validation images of three digit
+        sets (grey MNIST and UCI digits, and digits on colour photos, where
+        it gained most); the exemplar task was level with it on grey
+        digits, at a third of the time.
 
     n_exemplars : int or None, default=1000
         Exemplar task: the number of seed images (surrogate classes), drawn
         at random from the rows (all of them when there are fewer); None
         takes every row. The head has one output per exemplar, and each
         epoch shows one view of each: at a fixed cost, fewer exemplars are
-        seen under more augmentations.
+        seen under more augmentations (1,000 exemplars did better than
+        3,000 in the same number of epochs on validation images).
 
     augmentation : "auto", callable or None, default="auto"
         Random changes of each batch: ``"auto"`` is :class:`ImageAugmentation`
@@ -160,8 +165,9 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
         Layout of the images; see :func:`to_channels_first`.
 
     lr, max_epochs, batch_size, optimizer :
-        As in skorch: Adam, ``lr=1e-3``, 30 epochs (one augmented pass over
-        the rows, or the exemplars, each), batches of 128. There is no
+        As in skorch: Adam, ``lr=1e-3``, 10 epochs, batches of 128. An epoch
+        is one augmented pass over the rows (the exemplars, for the exemplar
+        task, which needs more epochs than rotation's four views a row). There is no
         validation split (``train_split`` must stay None): the surrogate
         labels exist for the augmented training batches only.
 
@@ -233,14 +239,14 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
         self,
         module=None,
         *,
-        task="exemplar",
+        task="rotation",
         n_exemplars=1000,
         augmentation="auto",
         head_units=128,
         temperature=0.5,
         data_format="auto",
         criterion=nn.CrossEntropyLoss,
-        max_epochs=30,
+        max_epochs=10,
         batch_size=128,
         **kwargs,
     ):
