@@ -6,9 +6,9 @@ Without a network trained on a nearby labelled task, the unlabeled images
 themselves can teach one: train a small CNN to tell how far each image was
 turned (rotation prediction, a surrogate task whose labels cost nothing),
 then hand its body to a classifier trained on ten labelled images a class.
-The images are UCI digits blended with colour photos (an MNIST-M style set),
-where a network trained from scratch on a hundred labels struggles with the
-backgrounds.
+The images are MNIST digits blended with colour photos (an MNIST-M style
+set), whose backgrounds a network trained from scratch on a hundred labels
+cannot learn to ignore.
 """
 
 import matplotlib.pyplot as plt
@@ -18,7 +18,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktransfer.datasets import load_uci_digits_28, make_mnist_m
+from sktransfer.datasets import load_mnist_5k, make_mnist_m
 from sktransfer.deep import (
     DeepFeatureTransformer,
     FineTunedClassifier,
@@ -27,12 +27,12 @@ from sktransfer.deep import (
     TrainingCurvesDisplay,
 )
 
-X_grey, y = load_uci_digits_28(return_X_y=True)
+X_grey, y = load_mnist_5k(return_X_y=True)
 X = make_mnist_m(X_grey, random_state=0)
-# 300 images to score, drawn at random and stratified; ten labelled images a
-# class from the others, and all the others as unlabeled images.
+# 500 images to score and 2,000 unlabeled ones, drawn at random and
+# stratified; ten labelled images a class among the unlabeled ones.
 X_pool, X_test, y_pool, y_test = train_test_split(
-    X, y, test_size=300, stratify=y, random_state=0
+    X, y, train_size=2000, test_size=500, stratify=y, random_state=0
 )
 X_train, _, y_train, _ = train_test_split(
     X_pool, y_pool, train_size=100, stratify=y_pool, random_state=0

@@ -244,10 +244,21 @@ def test_the_pretrainer_is_a_transformer_only():
     assert not net.body_.training
 
 
+def test_a_verbose_pretraining_shows_a_progress_bar(capsys):
+    X = _images(20)
+    quiet = SurrogatePretrainer(random_state=0, **_FAST).fit(X)
+    assert "progress_bar" not in dict(quiet.callbacks_)
+    loud = SurrogatePretrainer(random_state=0, **{**_FAST, "verbose": 1}).fit(X)
+    assert "progress_bar" in dict(loud.callbacks_)
+    assert "surrogate_acc" in capsys.readouterr().out  # skorch's epoch table
+
+
 def test_feature_rows_need_an_augmentation_of_their_own():
     X = np.random.default_rng(0).normal(size=(30, 5)).astype(np.float32)
-    with pytest.raises(ValueError, match="augmentation callable"):
+    with pytest.raises(ValueError, match="square images"):
         SurrogatePretrainer(**_FAST).fit(X)
+    with pytest.raises(ValueError, match="augmentation callable"):
+        SurrogatePretrainer(task="exemplar", **_FAST).fit(X)
     features = SurrogatePretrainer(
         task="contrastive", augmentation=feature_noise, random_state=0, **_FAST
     ).fit_transform(X)

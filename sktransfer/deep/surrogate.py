@@ -143,7 +143,8 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
         takes every row. The head has one output per exemplar, and each
         epoch shows one view of each: at a fixed cost, fewer exemplars are
         seen under more augmentations (1,000 exemplars did better than
-        3,000 in the same number of epochs on validation images).
+        3,000 in the same number of epochs on validation images of two
+        digit sets).
 
     augmentation : "auto", callable or None, default="auto"
         Random changes of each batch: ``"auto"`` is :class:`ImageAugmentation`
@@ -209,13 +210,15 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
 
     Examples
     --------
-    >>> from sklearn.datasets import load_digits
-    >>> from sktransfer.deep import SurrogatePretrainer
-    >>> X = load_digits().images[:200, None].astype("float32") / 16
+    >>> from sktransfer.datasets import load_uci_digits_28
+    >>> from sktransfer.deep import FineTunedClassifier, SurrogatePretrainer
+    >>> X, y = load_uci_digits_28(return_X_y=True)
     >>> pretrainer = SurrogatePretrainer(
-    ...     task="rotation", max_epochs=2, random_state=0).fit(X)
-    >>> pretrainer.transform(X).shape
-    (200, 48)
+    ...     max_epochs=1, random_state=0, verbose=0).fit(X[:200])
+    >>> pretrainer.transform(X[:5]).shape
+    (5, 768)
+    >>> net = FineTunedClassifier(pretrainer.body_, freeze="body", max_epochs=2,
+    ...                           early_stopping=False, verbose=0).fit(X[:50], y[:50])
     """
 
     _parameter_constraints: dict = {
