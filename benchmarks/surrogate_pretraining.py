@@ -186,23 +186,16 @@ def _adaptation(seed, args):
     bodies = {"scratch": SmallCNNFeatures(3, (28, 28)), "pretrained": pretrained.body_}
     scores = {}
     for name, body in bodies.items():
-        source = FineTunedClassifier(
-            body,
-            early_stopping=False,
-            max_epochs=args.adaptation_epochs,
-            random_state=seed,
-            verbose=0,
-        ).fit(X[train], y_train, sample_domain=sample_domain[train])
-        scores[f"source only, {name} body"] = source.score(X[test], y[test])
-        frozen = FineTunedClassifier(
-            body,
-            freeze="body",
-            early_stopping=False,
-            max_epochs=args.adaptation_epochs,
-            random_state=seed,
-            verbose=0,
-        ).fit(X[train], y_train, sample_domain=sample_domain[train])
-        scores[f"source only, {name} body frozen"] = frozen.score(X[test], y[test])
+        for suffix, freeze in (("", None), (" frozen", "body")):
+            source = FineTunedClassifier(
+                body,
+                freeze=freeze,
+                early_stopping=False,
+                max_epochs=args.adaptation_epochs,
+                random_state=seed,
+                verbose=0,
+            ).fit(X[train], y_train, sample_domain=sample_domain[train])
+            scores[f"source only, {name} body{suffix}"] = source.score(X[test], y[test])
         dann = DANNClassifier(
             module__feature_extractor=body,
             max_epochs=args.adaptation_epochs,

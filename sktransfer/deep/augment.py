@@ -142,8 +142,12 @@ class ImageAugmentation(nn.Module):
             draws["gain"] = _uniform(n * channels, self.color, generator, center=1.0)
             draws["offset"] = _uniform(n * channels, self.color, generator)
             draws["grey"] = torch.rand(n, generator=generator) < self.grayscale
+        # To the batch's device, and the factors to its dtype too.
         draws = {
-            key: value.to(X.device).reshape(n, -1, 1, 1) for key, value in draws.items()
+            key: value.to(
+                X.device, X.dtype if value.is_floating_point() else value.dtype
+            ).reshape(n, -1, 1, 1)
+            for key, value in draws.items()
         }
         mean = X.mean(dim=(1, 2, 3), keepdim=True)
         std = X.std(dim=(1, 2, 3), keepdim=True)
@@ -152,8 +156,8 @@ class ImageAugmentation(nn.Module):
             channel_mean = X.mean(dim=(2, 3), keepdim=True)
             X = (
                 channel_mean
-                + draws["gain"].to(X.dtype) * (X - channel_mean)
-                + draws["offset"].to(X.dtype) * std
+                + draws["gain"] * (X - channel_mean)
+                + draws["offset"] * std
             )
             X = torch.where(draws["grey"], X.mean(dim=1, keepdim=True), X)
         return X

@@ -148,8 +148,16 @@ def contrastive_loss(views, other_views, temperature=0.5):
     similarity = rows @ rows.T / temperature
     itself = torch.eye(2 * n_rows, dtype=torch.bool, device=rows.device)
     similarity = similarity.masked_fill(itself, float("-inf"))
-    positives = torch.arange(2 * n_rows, device=rows.device).roll(n_rows)
-    return nn.functional.cross_entropy(similarity, positives)
+    return nn.functional.cross_entropy(similarity, _other_views(n_rows, rows.device))
+
+
+def _other_views(n_rows, device=None):
+    """Where each row's other view is, in a batch of two views stacked.
+
+    Row ``i`` of ``2 n_rows`` (first views, then second views in the same
+    order) has its pair at ``(i + n_rows) mod 2 n_rows``.
+    """
+    return torch.arange(2 * n_rows, device=device).roll(n_rows)
 
 
 def _covariance(rows):

@@ -15,7 +15,7 @@ from ._modules import default_feature_extractor, head
 from .augment import ImageAugmentation
 from .features import _pool
 from .images import DATA_FORMATS, channels_first_array
-from .losses import contrastive_loss
+from .losses import _other_views, contrastive_loss
 from .pretrained import load_model
 
 __all__ = ["SurrogateModule", "SurrogatePretrainer", "rotate_images"]
@@ -234,9 +234,6 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "data_format": [StrOptions(set(DATA_FORMATS))],
     }
-    # The default body ends in a flattened feature map sized from the
-    # training images.
-    _fixed_row_shape = True
 
     def __init__(
         self,
@@ -348,7 +345,7 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
                 "task='rotation' needs square images (n, channels, size, size); "
                 f"got rows of shape {X.shape[1:]}."
             )
-        if self.augmentation == "auto" and X.ndim != 4:
+        if isinstance(self.augmentation, str) and X.ndim != 4:
             raise ValueError(
                 "The default augmentation changes images (n, channels, height, "
                 f"width); got rows of shape {X.shape[1:]}. Pass images, or an "
@@ -436,9 +433,7 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
                 rows = nn.functional.normalize(output.float(), dim=1)
                 similarity = rows @ rows.T
                 similarity.fill_diagonal_(-float("inf"))
-                labels = torch.arange(len(rows), device=rows.device).roll(
-                    len(rows) // 2
-                )
+                labels = _other_views(len(rows) // 2, rows.device)
                 output = similarity
             return (output.argmax(dim=1) == labels).float().mean().item()
 

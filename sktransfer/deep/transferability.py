@@ -10,6 +10,7 @@ from sklearn.utils import Bunch
 from sklearn.utils.multiclass import type_of_target
 
 from .._compat import check_matplotlib_support
+from .._plotting import new_axes
 from .features import DeepFeatureTransformer
 
 __all__ = ["TransferabilityCurveDisplay", "transferability_curve"]
@@ -222,11 +223,7 @@ class TransferabilityCurveDisplay:
         display : TransferabilityCurveDisplay
             With ``ax_``, ``figure_`` and ``lines_`` set.
         """
-        check_matplotlib_support(f"{type(self).__name__}.plot")
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = new_axes(ax, f"{type(self).__name__}.plot")
         depth = np.arange(len(self.layers))
         curves = [("off-the-shelf features", self.feature_scores)]
         if self.fine_tune_scores is not None:
