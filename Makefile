@@ -40,10 +40,13 @@ test: $(BIN)/.installed
 test-slow: $(BIN)/.installed
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m slow tests || [ $$? -eq 5 ]
 
-$(VISION_VENV)/bin/.installed: pyproject.toml
+# The same constraints as $(VENV) but for torch, whose release pair comes
+# from VISION_TORCH_SPEC: torch and torchvision are resolved in the one
+# install with the project, so that no constraint pulls torch back.
+$(VISION_VENV)/bin/.installed: pyproject.toml $(CONSTRAINTS)
 	test -x $(VISION_VENV)/bin/python || $(PYTHON) -m venv $(VISION_VENV)
-	$(VISION_VENV)/bin/python -m pip install --quiet $(VISION_TORCH_SPEC)
-	$(VISION_VENV)/bin/python -m pip install --quiet -e ".[dev]"
+	grep -v '^torch==' $(CONSTRAINTS) > $(VISION_VENV)/constraints.txt
+	$(VISION_VENV)/bin/python -m pip install --quiet -c $(VISION_VENV)/constraints.txt $(VISION_TORCH_SPEC) -e ".[dev]"
 	touch $@
 
 test-vision: $(VISION_VENV)/bin/.installed
@@ -67,7 +70,7 @@ $(BIN)/.docs-installed: $(BIN)/.installed
 	touch $@
 
 docs: $(BIN)/.docs-installed
-	rm -rf docs/_build docs/generated docs/auto_examples
+	rm -rf docs/_build docs/generated docs/auto_examples docs/sg_execution_times.rst
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 lint: $(BIN)/.installed

@@ -34,3 +34,23 @@ def class_colour(index):
     """The ``tab10`` colour of the ``index``-th class (cycled)."""
     plt = pyplot("class_colour")
     return plt.get_cmap("tab10")(index % 10)
+
+
+def check_drawable(estimator, caller, *, attributes, what):
+    """Check that ``estimator`` is fitted and has what ``caller`` draws.
+
+    One rule for every display's ``from_estimator``: an unfitted estimator
+    gets scikit-learn's :class:`~sklearn.exceptions.NotFittedError`, and a
+    fitted one without ``attributes`` a ``ValueError`` that says which
+    estimator the display draws (``what``), instead of an ``AttributeError``
+    from deep inside matplotlib code.
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator)
+    missing = [name for name in attributes if not hasattr(estimator, name)]
+    if missing:
+        raise ValueError(
+            f"{caller} draws {what}; {type(estimator).__name__} has no "
+            f"{', '.join(missing)}."
+        )

@@ -39,10 +39,10 @@ from sktransfer.model_selection import (
     SoftNeighborhoodDensityScorer,
     TargetLabelScorer,
 )
-from sktransfer.model_selection import (
+from sktransfer.model_selection._base import (
     _control_variate_risk as control_variate_risk,
 )
-from sktransfer.model_selection import _features as features_of
+from sktransfer.model_selection._base import _features as features_of
 from sktransfer.reweight import DensityRatioWeighter
 
 # --------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._plotting import DOMAIN_COLOURS, new_axes
+from .._plotting import DOMAIN_COLOURS, new_axes
 
 __all__ = ["ModelSelectionDisplay"]
 

@@ -5,9 +5,9 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 from sklearn.utils import check_random_state
 
-from ._compat import _num_samples
-from ._domain import check_sample_domain, unlabeled_mask
-from ._plotting import (
+from .._compat import _num_samples
+from .._domain import check_sample_domain, unlabeled_mask
+from .._plotting import (
     CLASS_MARKERS,
     DOMAIN_COLOURS,
     DOMAIN_MARKERS,
@@ -15,6 +15,8 @@ from ._plotting import (
     new_axes,
     pyplot,
 )
+from ._mmd import mmd_test
+from ._proxy_a import proxy_a_distance
 
 __all__ = ["DomainShiftDisplay"]
 
@@ -261,7 +263,6 @@ class DomainShiftDisplay:
         -------
         display : DomainShiftDisplay
         """
-        from .metrics import mmd_test, proxy_a_distance
 
         rng = check_random_state(random_state)
         sample_domain = check_sample_domain(sample_domain, _num_samples(X), y=y)

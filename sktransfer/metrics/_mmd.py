@@ -1,57 +1,15 @@
-"""Measures of the shift between a source and a target domain.
-
-- :func:`mmd2`: the squared maximum mean discrepancy between the (optionally
-  weighted) source sample and the target sample.
-- :func:`mmd_test`: a permutation two-sample test built on it.
-- :func:`proxy_a_distance`: Ben-David et al.'s proxy A-distance, the
-  lecture's "Name That Dataset" game as a number: how well a classifier tells
-  the two domains apart, out of sample.
-
-The functions take the two samples separately, as two-sample statistics do;
-:func:`~sktransfer.unpack_domains` splits a one-table ``X, sample_domain``.
-Image arrays ``(n, c, h, w)`` are compared as flat vectors.
-"""
+"""Maximum mean discrepancy: the statistic and its permutation test."""
 
 from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array
 
-from ._compat import HasMethods, Interval, StrOptions, validate_params
-from ._kernels import KERNELS, kernel_blocks, kernel_matvec, resolve_kernel
-from ._shift_display import DomainShiftDisplay
-
-__all__ = [
-    "DomainShiftDisplay",
-    "MMDTestResult",
-    "mmd2",
-    "mmd_test",
-    "proxy_a_distance",
-]
-
-
-def _check_pair(X_source, X_target):
-    """Validate two samples as 2-D float arrays with the same features."""
-    samples = []
-    for name, X in (("X_source", X_source), ("X_target", X_target)):
-        X = check_array(
-            X, allow_nd=True, dtype=[np.float64, np.float32], input_name=name
-        )
-        samples.append(X.reshape(X.shape[0], -1))
-    if samples[0].shape[1] != samples[1].shape[1]:
-        raise ValueError(
-            f"X_source has {samples[0].shape[1]} features per row but X_target has "
-            f"{samples[1].shape[1]}."
-        )
-    return samples
+from .._compat import Interval, StrOptions, validate_params
+from .._kernels import KERNELS, kernel_blocks, kernel_matvec, resolve_kernel
+from ._samples import _check_pair
 
 
 def _self_terms(X, w, kernel, params, block_size):
@@ -325,76 +283,3 @@ def mmd_test(
         null_distribution=null,
         gamma=params.get("gamma"),
     )
-
-
-@validate_params(
-    {
-        "X_source": ["array-like"],
-        "X_target": ["array-like"],
-        "estimator": [HasMethods(["fit", "predict"]), None],
-        "cv": [Interval(Integral, 2, None, closed="left")],
-        "random_state": ["random_state"],
-    },
-    prefer_skip_nested_validation=False,
-)
-def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=None):
-    """Proxy A-distance of Ben-David et al.: how separable the two domains are.
-
-    A classifier learns to tell source rows from target rows; its balanced
-    error ``err`` is measured out of sample by stratified ``cv``-fold
-    cross-validation, and the distance is ``2 (1 - 2 err)``: ``0`` when the
-    domains cannot be told apart (chance, ``err = 0.5``), ``2`` when they are
-    perfectly separable. The balanced error keeps unequal sample sizes from
-    passing for separability; an error above chance counts as chance.
-
-    Parameters
-    ----------
-    X_source : array-like of shape (n_source, n_features) or (n_source, ...)
-        Source sample.
-
-    X_target : array-like of shape (n_target, n_features) or (n_target, ...)
-        Target sample.
-
-    estimator : classifier, default=None
-        The domain classifier. Default: standardisation then
-        :class:`~sklearn.linear_model.LogisticRegression`, a linear classifier
-        as in Ben-David et al.
-
-    cv : int, default=5
-        Number of stratified folds.
-
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the folds.
-
-    Returns
-    -------
-    distance : float
-        The proxy A-distance, in ``[0, 2]``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sktransfer.metrics import proxy_a_distance
-    >>> rng = np.random.RandomState(0)
-    >>> Xs = rng.normal(size=(200, 2))
-    >>> proxy_a_distance(Xs, Xs + 3.0, random_state=0) > 1.9
-    True
-    """
-    X_source, X_target = _check_pair(X_source, X_target)
-    smallest = min(X_source.shape[0], X_target.shape[0])
-    if smallest < cv:
-        # Stratified folds need a row of each domain in every fold.
-        raise ValueError(
-            f"proxy_a_distance cross-validates its domain classifier over cv={cv} "
-            f"stratified folds, which needs at least {cv} rows in X_source and in "
-            f"X_target; got {X_source.shape[0]} and {X_target.shape[0]}. Lower "
-            "cv (at least 2) or give more rows."
-        )
-    if estimator is None:
-        estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-    X = np.concatenate([X_source, X_target])
-    is_target = np.r_[np.zeros(X_source.shape[0], int), np.ones(X_target.shape[0], int)]
-    folds = StratifiedKFold(cv, shuffle=True, random_state=random_state)
-    predicted = cross_val_predict(clone(estimator), X, is_target, cv=folds)
-    error = min(1.0 - balanced_accuracy_score(is_target, predicted), 0.5)
-    return 2.0 * (1.0 - 2.0 * error)
