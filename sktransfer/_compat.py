@@ -7,6 +7,7 @@ here means a release that moves one breaks this module, not every estimator.
 from sklearn.base import _fit_context
 from sklearn.model_selection._split import GroupsConsumerMixin
 from sklearn.pipeline import _name_estimators
+from sklearn.utils import _safe_indexing
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -32,6 +33,7 @@ __all__ = [
     "_name_estimators",
     "_num_samples",
     "_routing_enabled",
+    "_safe_indexing",
     "check_matplotlib_support",
     "validate_parameter_constraints",
     "validate_params",

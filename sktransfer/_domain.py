@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import TransformerMixin, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -534,9 +535,11 @@ class DomainAwarePredictorMixin(DomainAwareMixin):
 
 
 def _take_rows(X, mask):
-    """Rows of an array or a DataFrame selected by a boolean mask."""
+    """Rows of an array, a sparse matrix or a DataFrame selected by a boolean mask."""
     if hasattr(X, "iloc"):
         return X.iloc[np.flatnonzero(mask)]
+    if issparse(X):  # np.asarray would wrap it in a 0-d object array
+        return X[np.flatnonzero(mask)]
     return np.asarray(X)[mask]
 
 

@@ -36,6 +36,20 @@ def class_colour(index):
     return plt.get_cmap("tab10")(index % 10)
 
 
+def check_entries(name, values, n_rows, rows_of):
+    """Refuse ``values`` unless it holds one entry per row of ``rows_of``.
+
+    The one rule for the arrays a display draws together (an embedding and
+    its domains, weights and their feature values): a ``ValueError`` that
+    names both, instead of numpy's broadcasting or indexing error.
+    """
+    if values.shape != (n_rows,):
+        raise ValueError(
+            f"{name} has shape {values.shape}; expected ({n_rows},), one entry "
+            f"per row of {rows_of}."
+        )
+
+
 def check_drawable(estimator, caller, *, attributes, what):
     """Check that ``estimator`` is fitted and has what ``caller`` draws.
 

@@ -257,8 +257,10 @@ class CORAL(OneToOneFeatureMixin, _BaseAlignment):
         paper (which standardises features first: scale ``alpha`` with the
         features). It shrinks the map towards the identity, so that a small
         value follows the estimated covariances closely, noise included.
-        Default chosen by ``benchmarks/adaptation_defaults.py`` on
-        standardised biased-selection tables.
+        On the standardised biased-selection tables of
+        ``benchmarks/adaptation_defaults.py``, where no alignment helps, a
+        larger ``alpha`` (a map closer to the identity) loses less; the
+        default keeps the alignment a shift of appearance needs.
 
     center : {"domain", "pooled"}, default="pooled"
         ``"pooled"`` applies the map about one mean of both domains, which

@@ -7,6 +7,7 @@ cross-validation or grid search over source and target rows can compare an
 adaptation method with doing nothing, under the same conventions.
 """
 
+import numpy as np
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -137,17 +138,28 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
             **_PERMISSIVE,
         )
         rows = data.labeled.nonzero()[0]
+        self._check_source(data, rows)
         routed = self._route_fit_params(fit_params)
         fit_params = _check_method_params(
             data.X, routed["estimator"]["fit"], indices=rows
         )
-        weights = self._source_weights(X, data, rows, routed)
-        if weights is not None:
-            fit_params["sample_weight"] = weights * fit_params.get("sample_weight", 1.0)
+        given = routed["estimator"]["fit"]
+        for param, weights in self._source_weights(X, data, rows, routed).items():
+            # A weight given to fit under the same name multiplies these: it
+            # must be one per row of X, then restricted to the training rows.
+            if np.ndim(given.get(param)) and len(given[param]) != data.X.shape[0]:
+                raise ValueError(
+                    f"{param} has {len(given[param])} entries but X has "
+                    f"{data.X.shape[0]} rows; give one weight per row."
+                )
+            fit_params[param] = weights * fit_params.get(param, 1.0)
         self.estimator_ = clone(self._default_estimator())
         self.estimator_.fit(data.X[rows], data.y[rows], **fit_params)
         self._fit_target(data, rows, fit_params)
         return self
+
+    def _check_source(self, data, rows):
+        """Refuse, before any fit, parameters the training rows ``rows`` rule out."""
 
     def _fit_target(self, data, rows, fit_params):
         """What a subclass learns beside ``estimator_``; nothing here.
@@ -185,11 +197,13 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
         return _fit_router(self, self._children())
 
     def _source_weights(self, X, data, rows, routed):
-        """``sample_weight`` of the training rows ``rows``; None for uniform.
+        """Weights of the training rows ``rows``, by the estimator's fit parameter.
 
-        ``routed`` holds the ``fit`` metadata of each child.
+        ``{"sample_weight": weights}``, or the name under which the
+        estimator takes them (a Pipeline's final step's); empty for uniform
+        weights. ``routed`` holds the ``fit`` metadata of each child.
         """
-        return None
+        return {}
 
     def _delegate(self, method, X, sample_domain):
         check_is_fitted(self)

@@ -244,8 +244,7 @@ def test_cdan_conditions_the_domain_classifier_on_the_map(digits_pair):
 
 
 def _one_step(net, X, y, sd):
-    """One training step of a net built by a fit of no epoch; its terms."""
-    net.fit(X, y, sample_domain=sd)
+    """One more training step, on every row, of a fitted net; its terms."""
     net.history.new_epoch()
     net.history.new_batch()
     net.module_.train()
@@ -271,10 +270,10 @@ def test_the_discrepancy_of_several_layers_is_the_sum_over_them(
     X, y, sd = X[::4], y[::4], sd[::4]
     net = cls(
         layers=("features", "label_predictor.1"),
-        max_epochs=0,
+        max_epochs=1,
         random_state=0,
         verbose=0,
-    )
+    ).fit(X, y, sample_domain=sd)
     recorded, inputs = _one_step(net, X, y, sd)
     module, is_target = net.module_, inputs["domain"] > 0.5
     with torch.no_grad():
@@ -285,6 +284,69 @@ def test_the_discrepancy_of_several_layers_is_the_sum_over_them(
         for rows in (features, hidden)
     )
     assert recorded[term] == pytest.approx(expected, rel=1e-5)
+
+
+def _tabular_shift(seed=0, n=60):
+    """Three classes of 4 features; the target rows shifted, labels -1."""
+    rng = np.random.RandomState(seed)
+    labels = np.arange(2 * n) % 3
+    X = rng.normal(size=(2 * n, 4)) + 2.0 * np.eye(4)[labels]
+    X[n:] += 1.0
+    sd = np.r_[np.ones(n, dtype=int), -np.ones(n, dtype=int)]
+    return X.astype(np.float32), np.where(sd > 0, labels, -1), sd
+
+
+def _seed(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+def _bce(logit, is_target):
+    """Binary cross-entropy of each row's domain logit, target = 1, in numpy."""
+    q = 1 / (1 + np.exp(-logit))
+    return -(is_target * np.log(q) + (~is_target) * np.log(1 - q))
+
+
+@pytest.mark.parametrize("entropy_conditioning", [True, False])
+def test_cdan_e_weighs_the_domain_loss_by_the_certainty_of_each_row(
+    entropy_conditioning,
+):
+    X, y, sd = _tabular_shift()
+    net = CDANClassifier(
+        entropy_conditioning=entropy_conditioning,
+        randomized_dim=None,
+        max_epochs=1,
+        random_state=0,
+        verbose=0,
+    )
+    net.fit(X, y, sample_domain=sd)
+    # A label head confident on some rows, unsure on others (logits spread
+    # over a few units): 1 + exp(-H) spans its range, from 1 + 1/3 (three
+    # classes, uniform) to 2 (certain).
+    # The domain classifier's logits spread too, so that rows' losses differ.
+    heads = net.module_.label_predictor[-1], net.module_.domain_classifier[-1]
+    with torch.no_grad():
+        for seed, layer in enumerate(heads):
+            layer.weight.copy_(torch.randn(layer.weight.shape, generator=_seed(seed)))
+            layer.weight.div_(2)
+    recorded, inputs = _one_step(net, X, y, sd)
+    module = net.module_
+    with torch.no_grad():
+        features = module.features(inputs["X"], inputs["domain"])
+        label_output = module.label_predictor(features)
+        logit = module.domain_logit(features, label_output).double().numpy()
+    is_target = sd < 0
+    p = _softmax(label_output.double().numpy())
+    raw = 1 + np.exp(-_entropy(p))
+    # Varied, some rows confident.
+    assert raw.min() < 1.4
+    assert raw.max() > 1.8
+    # Each domain's weights sum to one (the authors' normalisation).
+    w = np.where(is_target, raw / raw[is_target].sum(), raw / raw[~is_target].sum())
+    bce = _bce(logit, is_target)
+    weighted, plain = (w * bce).sum() / w.sum(), bce.mean()
+    assert abs(weighted - plain) > 1e-3 * plain  # the test tells them apart
+    expected = weighted if entropy_conditioning else plain
+    assert recorded["domain_loss"] == pytest.approx(expected, rel=1e-5)
 
 
 @pytest.mark.parametrize("layers", [("feature_extractor.0",), ("head",), ()])
@@ -352,28 +414,62 @@ def test_regressors_adapt_where_the_same_network_without_the_term_fails(cls, wei
     assert np.mean(gains) > 0.1, gains
 
 
-def test_one_grid_search_ranges_over_methods_and_their_weights(digits_pair):
-    X, y, sd = digits_pair
-    net = {"max_epochs": 1, "random_state": 0, "verbose": 0}
+class _Certain(torch.nn.Module):
+    """A label head sure of class 0 on every row: the prediction entropy is
+    0, the best score PredictionEntropyScorer gives, whatever the features."""
+
+    def __init__(self, n_classes=3):
+        super().__init__()
+        self.n_classes = n_classes
+
+    def forward(self, features):
+        logits = torch.zeros(len(features), self.n_classes, device=features.device)
+        logits[:, 0] = 100.0
+        # In the graph of the features, so that the label loss has gradients.
+        return logits + 0.0 * features.sum(dim=1, keepdim=True)
+
+
+def test_one_grid_search_ranges_over_methods_and_their_weights():
+    X, y, sd = _tabular_shift()
+    net = {"max_epochs": 1, "batch_size": 32, "random_state": 0, "verbose": 0}
     grid = [
         {"net": [DANNClassifier(**net)], "net__lambda_max": [0.1, 1.0]},
         {"net": [MCCClassifier(**net)], "net__class_confusion_weight": [0.5, 1.0]},
-        {"net": [DeepCORALClassifier(**net)], "net__coral_weight": [1.0]},
+        # Must win by construction: certain of every target row.
+        {"net": [DeepCORALClassifier(module__label_predictor=_Certain(), **net)]},
     ]
-    search = GridSearchCV(
-        DAPipeline([("net", DANNClassifier(**net))]),
-        grid,
-        cv=DomainShuffleSplit(n_splits=2, random_state=0),
-        scoring=PredictionEntropyScorer(),
-        error_score="raise",
+    pipeline = DAPipeline([("net", DANNClassifier(**net))])
+    cv, scorer = (
+        DomainShuffleSplit(n_splits=2, random_state=0),
+        PredictionEntropyScorer(),
     )
+    search = GridSearchCV(pipeline, grid, cv=cv, scoring=scorer, error_score="raise")
     with sklearn.config_context(enable_metadata_routing=True):
         search.fit(X, y, sample_domain=sd, groups=sd)
-    scores = search.cv_results_["mean_test_score"]
+        # Every split's score is that of the candidate fitted on its training
+        # rows by hand: the parameters and sample_domain reached each net.
+        results, splits = search.cv_results_, list(cv.split(X, y, groups=sd))
+        for i, params in enumerate(results["params"]):
+            for k, (train, test) in enumerate(splits):
+                by_hand = clone(pipeline).set_params(**clone(params, safe=False))
+                by_hand.fit(X[train], y[train], sample_domain=sd[train])
+                expected = scorer(by_hand, X[test], y[test], sample_domain=sd[test])
+                assert results[f"split{k}_test_score"][i] == expected
+        refit = clone(pipeline).set_params(**clone(search.best_params_, safe=False))
+        refit.fit(X, y, sample_domain=sd)
+    scores = results["mean_test_score"]
     assert len(scores) == 5
-    assert np.all(np.isfinite(scores))
-    best = search.cv_results_["params"][int(np.argmax(scores))]
-    assert type(search.best_estimator_[-1]) is type(best["net"])
+    # The weights reach the nets: each changes the score.
+    assert len(set(scores)) == 5
+    # The certain head scores 0, every trained one below it.
+    assert type(search.best_estimator_[-1]) is DeepCORALClassifier
+    assert scores[search.best_index_] == pytest.approx(0.0, abs=1e-6)
+    assert np.all(np.delete(scores, search.best_index_) < -0.01)
+    # The refit is the winner's parameters on every row.
+    np.testing.assert_array_equal(
+        search.best_estimator_.predict_proba(X), refit.predict_proba(X)
+    )
+    assert isinstance(search.best_estimator_[-1].module_.label_predictor, _Certain)
 
 
 def test_a_net_without_target_rows_trains_source_only_and_warns(digits_pair):

@@ -4,20 +4,29 @@ they drew."""
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
+import sklearn
 from matplotlib.colors import to_rgba
+from matplotlib.markers import MarkerStyle
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from sktransfer import (
+    CORAL,
     DANNClassifier,
     KMMReweighter,
     MCCClassifier,
     SubspaceAlignment,
+    make_da_pipeline,
 )
 from sktransfer.datasets import make_biased_selection, make_label_shift
-from sktransfer.deep import SurrogatePretrainer, TrainingCurvesDisplay
+from sktransfer.deep import (
+    SurrogatePretrainer,
+    TrainingCurvesDisplay,
+    TransferabilityCurveDisplay,
+)
 from sktransfer.label_shift import LabelShiftClassifier, LabelShiftDisplay
 from sktransfer.metrics import DomainShiftDisplay
 from sktransfer.model_selection import ModelSelectionDisplay
@@ -114,6 +123,105 @@ def test_domain_shift_display_by_class_and_of_a_transformer():
     assert after.ax_.get_title().startswith("SubspaceAlignment")
 
 
+def test_domain_shift_display_measures_the_rows_it_draws():
+    # Two clouds far apart, their rows interleaved: the first rows of X are
+    # half source and half target, so only the rows drawn, each with its own
+    # domain, show the shift.
+    rng = np.random.RandomState(0)
+    X = np.empty((120, 3))
+    X[0::2], X[1::2] = rng.normal(size=(60, 3)), rng.normal(4.0, size=(60, 3))
+    sample_domain = np.tile([1, -1], 60)
+    display = DomainShiftDisplay.from_estimator(
+        None, X, sample_domain=sample_domain, max_samples=40, random_state=0
+    )
+    assert display.mmd_pvalue < 0.01
+    assert display.proxy_a_distance > 1.5
+    # The points drawn as source rows lie in one cloud, the target in the other.
+    first = display.embedding[:, 0] * np.sign(display.embedding[0, 0])
+    source = display.sample_domain > 0
+    assert source.sum() == (~source).sum() == 40
+    assert first[source].min() > first[~source].max()
+
+
+def _marker_vertices(marker):
+    style = MarkerStyle(marker)
+    return style.get_path().transformed(style.get_transform()).vertices
+
+
+@pytest.mark.parametrize("hue", ["domain", "class"])
+def test_domain_shift_display_legend_names_every_colour_and_marker(hue):
+    X, y, sample_domain = _two_blobs(2.0)
+    y_hidden = np.where(sample_domain < 0, -1, y)
+    display = DomainShiftDisplay.from_estimator(
+        None, X, y_hidden, sample_domain=sample_domain, random_state=0, hue=hue
+    )
+    legend = display.ax_.get_legend()
+    entries = dict(zip(_legend_texts(display.ax_), legend.legend_handles, strict=True))
+    domains, classes = ["source", "target"], ["class 0", "class 1", "class 2"]
+    by_colour, by_marker = (
+        (domains, [*classes, "no label"])
+        if hue == "domain"
+        else ([*classes, "no label"], domains)
+    )
+    # What the colours tell first, as patches; what the markers tell next.
+    assert list(entries) == by_colour + by_marker
+    # Each group of points has the colour and the marker its entries show.
+    for (domain, label), points in display.collections_.items():
+        name = "no label" if label is None else f"class {label}"
+        colour_entry, marker_entry = (
+            (domain, name) if hue == "domain" else (name, domain)
+        )
+        np.testing.assert_allclose(
+            points.get_facecolor()[0][:3],
+            entries[colour_entry].get_facecolor()[:3],
+        )
+        np.testing.assert_allclose(
+            points.get_paths()[0].vertices,
+            _marker_vertices(entries[marker_entry].get_marker()),
+        )
+
+
+def test_domain_shift_display_of_a_plain_transformer_on_a_data_frame():
+    # A PCA maps every row alike and takes no sample_domain; a data frame's
+    # rows are drawn by position.
+    X, y, sample_domain = _two_blobs(1.0)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    pca = PCA(3).fit(frame)
+    display = DomainShiftDisplay.from_estimator(
+        pca, frame, y, sample_domain=sample_domain, random_state=0
+    )
+    rng = np.random.RandomState(0)
+    shown = np.r_[
+        rng.permutation(np.flatnonzero(sample_domain > 0)),
+        rng.permutation(np.flatnonzero(sample_domain < 0)),
+    ]
+    np.testing.assert_allclose(
+        np.abs(display.embedding),
+        np.abs(PCA(2).fit_transform(pca.transform(frame.iloc[shown]))),
+        atol=1e-8,
+    )
+
+
+def test_domain_shift_display_gives_a_pipeline_the_domains_through_routing():
+    X, y, sample_domain = _two_blobs(1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_da_pipeline(StandardScaler(), CORAL(center="domain"))
+        pipe.fit(X, sample_domain=sample_domain)
+        display = DomainShiftDisplay.from_estimator(
+            pipe, X, y, sample_domain=sample_domain, random_state=0
+        )
+        rng = np.random.RandomState(0)
+        shown = np.r_[
+            rng.permutation(np.flatnonzero(sample_domain > 0)),
+            rng.permutation(np.flatnonzero(sample_domain < 0)),
+        ]
+        # The source rows mapped as source rows, the target rows as target.
+        features = pipe.transform(X[shown], sample_domain=sample_domain[shown])
+    np.testing.assert_allclose(
+        np.abs(display.embedding), np.abs(PCA(2).fit_transform(features)), atol=1e-8
+    )
+
+
 def test_training_curves_display_overlays_the_runs_epoch_by_epoch():
     X, y, sample_domain = _two_blobs(1.0)
     X = X.astype(np.float32)
@@ -153,6 +261,32 @@ def test_training_curves_draw_a_pretrainers_surrogate_accuracy():
     np.testing.assert_allclose(line.get_ydata(), net.history[:, "surrogate_acc"])
 
 
+def _inside_when_saved(figure):
+    """Whether everything drawn lies in the figure, laid out as savefig does."""
+    figure.canvas.draw()
+    drawn = figure.get_tightbbox(figure.canvas.get_renderer())  # in inches
+    page = figure.bbox_inches
+    return (
+        page.x0 <= drawn.x0
+        and drawn.x1 <= page.x1
+        and page.y0 <= drawn.y0
+        and drawn.y1 <= page.y1
+    )
+
+
+def test_training_curves_and_transferability_fit_in_their_saved_figure(tmp_path):
+    epochs = np.linspace(1.0, 0.2, 10)
+    curves = {key: [epochs] for key in ("train_loss", "domain_loss", "domain_acc")}
+    training = TrainingCurvesDisplay(curves=curves, names=["DANN"]).plot()
+    transferability = TransferabilityCurveDisplay(
+        layers=["features.block_1", "features.block_2", "classifier.hidden"],
+        feature_scores=np.random.RandomState(0).rand(3, 4),
+    ).plot()
+    for display in (training, transferability):
+        assert _inside_when_saved(display.figure_)
+        display.figure_.savefig(tmp_path / "curves.png")
+
+
 def test_importance_weights_display_shows_the_weights_and_their_ess():
     data = make_biased_selection("wine", bias=1.0, random_state=0)
     X = StandardScaler().fit_transform(data.X)
@@ -175,13 +309,17 @@ def test_importance_weights_display_shows_the_weights_and_their_ess():
         ImportanceWeightsDisplay.from_estimator(kmm, X[:20], sample_domain=None)
 
 
+def _legend_texts(ax):
+    return [text.get_text() for text in ax.get_legend().get_texts()]
+
+
 def test_label_shift_display_draws_the_priors_and_their_intervals():
     data = make_label_shift("wine", target_priors=[0.6, 0.3, 0.1], random_state=0)
     X = StandardScaler().fit_transform(data.X)
     y = np.where(data.sample_domain > 0, data.y, -1)
-    clf = LabelShiftClassifier(LogisticRegression(), random_state=0).fit(
-        X, y, sample_domain=data.sample_domain
-    )
+    clf = LabelShiftClassifier(
+        LogisticRegression(), n_bootstrap=50, confidence_level=0.9, random_state=0
+    ).fit(X, y, sample_domain=data.sample_domain)
     display = LabelShiftDisplay.from_estimator(clf, true_priors=data.target_priors)
     np.testing.assert_allclose(
         [bar.get_height() for bar in display.bars_["source"]], clf.source_priors_
@@ -189,13 +327,51 @@ def test_label_shift_display_draws_the_priors_and_their_intervals():
     np.testing.assert_allclose(
         [bar.get_height() for bar in display.bars_["target"]], clf.target_priors_
     )
-    # The error bars span the bootstrap interval.
+    # The error bars span the bootstrap interval, and the legend says its level.
     segments = display.bars_["target"].errorbar.lines[2][0].get_segments()
     np.testing.assert_allclose(
         [[segment[0][1], segment[1][1]] for segment in segments],
         clf.target_priors_interval_,
     )
+    assert sorted(_legend_texts(display.ax_)) == [
+        "90% bootstrap interval",
+        "source",
+        "target, estimated",
+        "target, true",
+    ]
     assert [t.get_text() for t in display.ax_.get_xticklabels()] == ["0", "1", "2"]
+
+
+def test_label_shift_display_draws_no_interval_where_the_estimator_has_none():
+    data = make_label_shift("wine", target_priors=[0.6, 0.3, 0.1], random_state=0)
+    X = StandardScaler().fit_transform(data.X)
+    y = np.where(data.sample_domain > 0, data.y, -1)
+    for params in ({"n_bootstrap": 0}, {"target_priors": [0.6, 0.3, 0.1]}):
+        clf = LabelShiftClassifier(LogisticRegression(), random_state=0, **params)
+        clf.fit(X, y, sample_domain=data.sample_domain)
+        # Its interval is the estimate on both sides: nothing to draw.
+        display = LabelShiftDisplay.from_estimator(clf)
+        assert display.bars_["target"].errorbar is None
+        assert _legend_texts(display.ax_) == ["source", "target, estimated"]
+        plt.close("all")
+
+
+def test_label_shift_display_without_a_level_names_no_level():
+    display = LabelShiftDisplay(
+        classes=["a", "b"],
+        source_priors=[0.5, 0.5],
+        target_priors=[0.8, 0.2],
+        interval=[[0.7, 0.9], [0.1, 0.3]],
+    ).plot()
+    assert "bootstrap interval" in _legend_texts(display.ax_)
+    display = LabelShiftDisplay(
+        classes=["a", "b"],
+        source_priors=[0.5, 0.5],
+        target_priors=[0.8, 0.2],
+        interval=[[0.7, 0.9], [0.1, 0.3]],
+        confidence_level=0.975,
+    ).plot()
+    assert "97.5% bootstrap interval" in _legend_texts(display.ax_)
 
 
 def test_model_selection_display_draws_each_scorers_pick_against_hindsight():

@@ -1,6 +1,8 @@
 """Label shift: prior estimators against hand computations, the correcting
 classifier against Bayes' rule and source-only, the weighter, the test, the data."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import softmax
@@ -14,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sktransfer import make_da_pipeline
 from sktransfer.datasets import make_label_shift
-from sktransfer.exceptions import NoTargetDomainWarning
+from sktransfer.exceptions import NoTargetDomainWarning, UnlabeledSourceRowsWarning
 from sktransfer.label_shift import (
     LabelShiftClassifier,
     LabelShiftReweighter,
@@ -214,6 +216,42 @@ def test_correction_with_the_true_priors_is_bayes_rule():
     )
 
 
+class _Distorted(_ExactPosterior):
+    """The Bayes classifier, over-confident (temperature 1/2), leaning to class 0."""
+
+    def predict_proba(self, X):
+        return softmax(2.0 * np.log(super().predict_proba(X)) + _LEAN, axis=1)
+
+
+_LEAN = np.array([1.0, 0.0, -1.0])
+
+
+def test_bcts_fitted_on_the_held_out_rows_is_applied_at_predict_time():
+    X, y, sample_domain, _ = _gaussian_pair(
+        np.full(3, 1 / 3), [0.6, 0.3, 0.1], 20_000, seed=3
+    )
+    # The Bayes classifier of the drawn source, distorted.
+    frequencies = np.bincount(y[y >= 0]) / np.sum(y >= 0)
+    clf = LabelShiftClassifier(
+        _Distorted(frequencies), calibration="bcts", n_bootstrap=0, random_state=0
+    ).fit(X, y, sample_domain=sample_domain)
+    # softmax(a (2 log p + s) + b) is p for a = 1/2, b = -s / 2 (centred).
+    assert clf.temperature_ == pytest.approx(2.0, rel=0.05)
+    np.testing.assert_allclose(clf.logit_bias_, -_LEAN / 2, atol=0.05)
+    grid = np.linspace(-0.5, 4.5, 40)[:, None]
+    distorted = _Distorted(frequencies).predict_proba(grid)
+    calibrated = softmax(np.log(distorted) / clf.temperature_ + clf.logit_bias_, axis=1)
+    source = clf.predict_proba(grid, sample_domain=np.ones(40, int))
+    np.testing.assert_allclose(source, calibrated, rtol=1e-10)
+    # Calibrated, the source rows get back the true posterior (up to the
+    # sampling error of the fitted temperature and biases).
+    np.testing.assert_allclose(source, _posterior(grid[:, 0], frequencies), atol=0.02)
+    # Target rows: the same calibrated probabilities, then Bayes' rule.
+    corrected = calibrated * clf.class_weights_
+    corrected /= corrected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(clf.predict_proba(grid), corrected, rtol=1e-10)
+
+
 def test_estimated_priors_and_their_interval_cover_the_truth():
     covered = []
     for seed in range(20):
@@ -353,21 +391,151 @@ def _test_on(data, seed, n_permutations=200):
     )
 
 
+class _SignOfFirstFeature(ClassifierMixin, BaseEstimator):
+    """Predicts the first class where ``x_0 < 0``, the last one elsewhere."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        last = self.classes_.size - 1
+        return np.eye(self.classes_.size)[np.where(np.asarray(X)[:, 0] < 0, 0, last)]
+
+
+def _sign_test_data():
+    rng = np.random.RandomState(0)
+    X_source = rng.normal(size=(60, 2))
+    X_target = rng.normal(0.5, size=(40, 2))
+    return X_source, np.arange(60) % 3, X_target
+
+
 def test_label_shift_test_statistic_is_pearsons_on_the_prediction_table():
-    data = make_label_shift("wine", target_priors=[0.5, 0.3, 0.2], random_state=0)
-    result = _test_on(data, 0)
-    n_source = np.sum(data.sample_domain > 0)
-    n_target = np.sum(data.sample_domain < 0)
-    table = np.stack(
-        [
-            result.source_prediction_rates * n_source,
-            result.target_prediction_rates * n_target,
-        ]
-    ).round()
-    table = table[:, table.sum(axis=0) > 0]
+    X_source, y_source, X_target = _sign_test_data()
+    result = label_shift_test(
+        X_source,
+        y_source,
+        X_target,
+        estimator=_SignOfFirstFeature(),
+        n_permutations=50,
+        random_state=0,
+    )
+    # The stub's predictions, counted by hand: class 0 below zero, class 2
+    # above, class 1 never (a column without expected count, left out).
+    source_below = np.sum(X_source[:, 0] < 0)
+    target_below = np.sum(X_target[:, 0] < 0)
+    table = [[source_below, 60 - source_below], [target_below, 40 - target_below]]
     expected = chi2_contingency(table, correction=False).statistic
-    assert result.statistic == pytest.approx(expected, rel=1e-10)
-    assert result.null_distribution.shape == (200,)
+    assert result.statistic == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_array_equal(
+        result.source_prediction_rates,
+        np.array([source_below, 0, 60 - source_below]) / 60,
+    )
+    np.testing.assert_array_equal(
+        result.target_prediction_rates,
+        np.array([target_below, 0, 40 - target_below]) / 40,
+    )
+    assert result.null_distribution.shape == (50,)
+
+
+class _PredictsItsFold(ClassifierMixin, BaseEstimator):
+    """One class for every row, set by the training fold: 1 without row 0."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.predicted_ = int(np.min(X[:, 0]) > 0)
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(np.eye(2)[self.predicted_], (len(X), 1))
+
+
+def test_label_shift_test_permutes_the_domains_within_each_fold():
+    # Column 0 is the row number: the model of fold 0 (rows 0-9 held out)
+    # predicts 1 everywhere, the others 0. Within a fold every row gets the
+    # same prediction, so permuting domains there leaves the table as it is.
+    X_source = np.arange(30.0)[:, None]
+    folds = [
+        (np.setdiff1d(np.arange(30), test), test) for test in np.split(np.arange(30), 3)
+    ]
+    result = label_shift_test(
+        X_source,
+        np.arange(30) % 2,
+        np.zeros((16, 1)),
+        estimator=_PredictsItsFold(),
+        cv=folds,
+        n_permutations=100,
+        random_state=0,
+    )
+    # 16 target rows dealt 5, 6, 5 to the folds (in proportion to their 10
+    # held-out rows each): the table is known.
+    expected = chi2_contingency([[20, 10], [11, 5]], correction=False).statistic
+    assert result.statistic == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_array_equal(
+        result.null_distribution, np.full(100, result.statistic)
+    )
+    assert result.pvalue == 1.0
+
+
+@pytest.mark.parametrize("unlabeled", [-1, np.nan])
+def test_label_shift_test_leaves_unlabeled_source_rows_out(unlabeled):
+    X_source, y_source, X_target = _sign_test_data()
+    kwargs = {"estimator": _SignOfFirstFeature(), "n_permutations": 50}
+    y_marked = np.where(np.arange(60) < 12, unlabeled, y_source)
+    if np.isnan(unlabeled):
+        # NaN marks an unlabeled row whatever the task: nothing to warn.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UnlabeledSourceRowsWarning)
+            marked = label_shift_test(
+                X_source, y_marked, X_target, random_state=0, **kwargs
+            )
+    else:
+        # -1 could be a class of the problem: say that its rows are dropped.
+        with pytest.warns(UnlabeledSourceRowsWarning, match="12 of the 60 rows"):
+            marked = label_shift_test(
+                X_source, y_marked, X_target, random_state=0, **kwargs
+            )
+    labelled = label_shift_test(
+        X_source[12:], y_source[12:], X_target, random_state=0, **kwargs
+    )
+    # The same test as on the labelled rows alone: three classes, no fourth.
+    assert marked.source_prediction_rates.shape == (3,)
+    assert marked.statistic == labelled.statistic
+    np.testing.assert_array_equal(marked.null_distribution, labelled.null_distribution)
+    np.testing.assert_array_equal(
+        marked.source_prediction_rates, labelled.source_prediction_rates
+    )
+
+
+def test_label_shift_test_leaves_nan_in_X_to_the_estimator():
+    X_source, y_source, X_target = _sign_test_data()
+    # The stub reads column 0 only: NaN in column 1 changes nothing.
+    X_source_nan, X_target_nan = X_source.copy(), X_target.copy()
+    X_source_nan[::7, 1] = np.nan
+    X_target_nan[::5, 1] = np.nan
+    kwargs = {"estimator": _SignOfFirstFeature(), "n_permutations": 50}
+    with_nan = label_shift_test(
+        X_source_nan, y_source, X_target_nan, random_state=0, **kwargs
+    )
+    without = label_shift_test(X_source, y_source, X_target, random_state=0, **kwargs)
+    assert with_nan.statistic == without.statistic
+    np.testing.assert_array_equal(with_nan.null_distribution, without.null_distribution)
+
+
+def test_label_shift_test_result_prints_without_its_null_distribution():
+    result = label_shift_test(
+        *_sign_test_data(),
+        estimator=_SignOfFirstFeature(),
+        n_permutations=1000,
+        random_state=0,
+    )
+    text = repr(result)
+    assert text.startswith(f"LabelShiftTestResult(statistic={result.statistic!r}, ")
+    assert f"pvalue={result.pvalue!r}" in text
+    assert "null_distribution" not in text
+    # The two rates of three classes, not a thousand null values.
+    assert len(text) < 300
+    assert result.null_distribution.shape == (1000,)
 
 
 def test_label_shift_test_keeps_its_level_and_detects_a_knocked_out_class():
@@ -438,6 +606,17 @@ def test_make_label_shift_knock_out_dirichlet_and_no_shift():
     assert np.sum(unshifted.sample_domain < 0) == round(569 / 2)
     with pytest.raises(ValueError, match="one per class"):
         make_label_shift("iris", target_priors=[0.5, 0.5])
+
+
+def test_make_label_shift_at_the_smallest_alpha_puts_the_target_in_one_class():
+    for seed in range(10):
+        priors = make_label_shift(
+            "breast_cancer", alpha=0.01, random_state=seed
+        ).target_priors
+        assert np.all(np.isfinite(priors))
+        assert priors.sum() == pytest.approx(1.0)
+        # Concentration 0.01: nearly the whole target in one class.
+        assert priors.max() > 0.9
 
 
 def test_in_a_pipeline_and_cross_validation():

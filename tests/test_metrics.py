@@ -197,3 +197,33 @@ def test_proxy_a_distance_orders_the_pairs(uci_to_mnist_m):
     rows = np.random.RandomState(0).permutation(len(X))
     within = proxy_a_distance(X[rows[:800]], X[rows[800:1600]], random_state=0)
     assert within < 0.3
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        np.full((50, 3), 0.3),
+        np.tile(np.random.RandomState(0).normal(size=(1, 3)), (50, 1)),
+        np.random.RandomState(1).normal(size=(50, 3)),
+    ],
+    ids=["constant", "one-row-repeated", "gaussian"],
+)
+def test_mmd_test_of_a_sample_against_its_copy_gives_p_one(sample):
+    # Every permutation of two identical samples has the statistic's exact
+    # value, 0; rounding leaves it and the null values a few 1e-33 apart,
+    # which must count as ties (scipy.stats.permutation_test's rule), not as
+    # a statistic that beats all 200 permutations (p = 1/201).
+    result = mmd_test(sample, sample.copy(), n_permutations=200, random_state=0)
+    assert result.pvalue == 1.0
+    # A real shift of the same sample is still found.
+    shifted = mmd_test(sample, sample + 1.0, n_permutations=200, random_state=0)
+    assert shifted.pvalue == 1 / 201
+
+
+def test_mmd_test_result_repr_leaves_out_the_null_distribution():
+    result = mmd_test(np.zeros((5, 2)), np.ones((5, 2)), n_permutations=50)
+    assert repr(result) == (
+        f"MMDTestResult(statistic={result.statistic!r}, pvalue={result.pvalue!r}, "
+        f"gamma={result.gamma!r})"
+    )
+    assert result.null_distribution.shape == (50,)

@@ -5,16 +5,18 @@ the code under test.
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 import sklearn
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import (
     GridSearchCV,
+    RandomizedSearchCV,
     cross_val_score,
     cross_validate,
 )
@@ -23,7 +25,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sktransfer import (
+    CORAL,
     ImportanceWeightedClassifier,
+    LabelShiftReweighter,
     SourceOnlyClassifier,
     make_da_pipeline,
 )
@@ -191,6 +195,40 @@ def test_importance_weighted_scorer_by_hand():
     assert scorer(clf, X, Y, sample_domain=SD) == pytest.approx(expected)
 
 
+def test_importance_weighted_scorer_weighs_each_row_with_its_own_weight():
+    # The unlabeled source row comes first: the weighter's weights_ follow
+    # every source row, and the scorer must pick those of the labelled ones.
+    clf = Lookup(PROBA).fit(None)
+    weights = np.array([7.0, 2.0, 0.5, 1.5, 0, 0, 0, 0])
+    y = np.array([-1, 1, 1, 0, 0, 1, 0, 1])
+    # Rows 1, 2, 3: predictions 1, 0, 0 (argmax, ties to the first class);
+    # labels 1, 1, 0: rows 1 and 3 are right.
+    expected = (2.0 + 1.5) / (2.0 + 0.5 + 1.5)
+    scorer = ImportanceWeightedScorer(weighter=ColumnWeighter())
+    score = scorer(clf, _ids(8, weights), y, sample_domain=SD)
+    assert score == pytest.approx(expected, abs=1e-12)
+    assert np.array_equal(clf.seen_domains_, SD[1:4])
+
+
+def test_importance_weighted_scorer_gives_a_label_shift_weighter_the_labels(wine):
+    # LabelShiftReweighter needs the source labels to weigh each class; the
+    # scorer hands it y, whose target labels the weighter never reads.
+    X, y, _, sample_domain = wine
+    pipe = _pipe().fit(X, y, sample_domain=sample_domain)
+    weighter = LabelShiftReweighter(n_bootstrap=5, random_state=0)
+    beta = clone(weighter).fit(X, y, sample_domain=sample_domain).weights_
+    source = sample_domain > 0
+    correct = pipe.predict(X[source]) == y[source]
+    expected = np.sum(beta * correct) / np.sum(beta)
+    scorer = ImportanceWeightedScorer(weighter)
+    assert scorer(pipe, X, y, sample_domain=sample_domain) == pytest.approx(expected)
+    y_permuted = y.copy()
+    y_permuted[~source] = np.random.default_rng(0).permutation(y[~source])
+    assert scorer(pipe, X, y_permuted, sample_domain=sample_domain) == scorer(
+        pipe, X, y, sample_domain=sample_domain
+    )
+
+
 def test_importance_weighted_scorer_default_weighter(wine):
     X, y, _, sample_domain = wine
     pipe = _pipe().fit(X, y, sample_domain=sample_domain)
@@ -231,17 +269,59 @@ def test_deep_embedded_validation_by_hand():
     assert scorer(clf, _ids(8), Y, sample_domain=SD) == pytest.approx(-1 / 3)
 
 
-def test_deep_embedded_validation_weights_depend_on_features(wine):
-    X, y, _, sample_domain = wine
-    pipe = _pipe().fit(X, y, sample_domain=sample_domain)
-    flat = DeepEmbeddedValidationScorer(
-        DummyClassifier(strategy="prior"), random_state=0
-    )(pipe, X, y, sample_domain=sample_domain)
-    weighted = DeepEmbeddedValidationScorer(random_state=0)(
-        pipe, X, y, sample_domain=sample_domain
+class SignDomainClassifier(ClassifierMixin, BaseEstimator):
+    """p(target | z) = 0.8 where ``z[:, 1] > 0``, else 0.3; it learns nothing."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        p_target = np.where(np.asarray(X)[:, 1] > 0, 0.8, 0.3)
+        return np.column_stack([1 - p_target, p_target])
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "zero_one"])
+def test_deep_embedded_validation_weights_and_control_variate_by_hand(loss):
+    # Eight source rows (the first unlabeled) and four target rows; column 1
+    # is a 0/1 marker. With cv=2 each training part holds 4 source and 2
+    # target rows, among them a source row marked 1 (only three are marked
+    # 0) and a target row marked 0 (only one is marked 1): its pooled
+    # standardisation keeps the marker's sign, and each labelled source row
+    # weighs (4 / 2) p / (1 - p), whatever the parts.
+    proba = np.array(
+        [[0.5, 0.5], [0.9, 0.1], [0.3, 0.7], [0.6, 0.4]]
+        + [[0.2, 0.8], [0.7, 0.3], [0.4, 0.6], [0.8, 0.2]]
+        + [[0.5, 0.5]] * 4
     )
-    assert np.isfinite(weighted)
-    assert weighted != pytest.approx(flat)
+    y = np.array([-1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 1])  # target labels unread
+    sample_domain = np.repeat([1, -1], [8, 4])
+    marker = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1])
+    clf = Lookup(proba).fit(None)
+    scorer = DeepEmbeddedValidationScorer(
+        SignDomainClassifier(), loss=loss, cv=2, random_state=0
+    )
+    rows = range(1, 8)
+    w = [2 * (0.8 / 0.2 if marker[i] else 0.3 / 0.7) for i in rows]
+    if loss == "log_loss":
+        losses = [-math.log(proba[i, y[i]]) for i in rows]
+    else:
+        losses = [float(int(proba[i, 1] > proba[i, 0]) != y[i]) for i in rows]
+    n = len(rows)
+    weighted = [wi * li for wi, li in zip(w, losses, strict=True)]
+    mean_l, mean_w = sum(weighted) / n, sum(w) / n
+    cov = sum((a - mean_l) * (b - mean_w) for a, b in zip(weighted, w, strict=True)) / (
+        n - 1
+    )
+    var = sum((b - mean_w) ** 2 for b in w) / (n - 1)
+    eta = -cov / var
+    expected = -(mean_l + eta * mean_w - eta)
+    score = scorer(clf, _ids(12, marker), y, sample_domain=sample_domain)
+    assert score == pytest.approx(expected, rel=1e-12)
+    # Another split of the rows into parts gives the same weights.
+    scorer.set_params(random_state=1)
+    score = scorer(clf, _ids(12, marker), y, sample_domain=sample_domain)
+    assert score == pytest.approx(expected, rel=1e-12)
 
 
 def test_features_of_pipelines_and_transformers():
@@ -249,10 +329,11 @@ def test_features_of_pipelines_and_transformers():
     y = np.array([0, 1, -1])
     pipe = make_da_pipeline(StandardScaler(), SourceOnlyClassifier()).fit(X, y)
     expected = (X - X.mean(axis=0)) / X.std(axis=0)
-    assert np.allclose(features_of(pipe, X, None), expected)
+    assert np.allclose(features_of(pipe, X, None, "dev"), expected)
     scaler = StandardScaler().fit(X)
-    assert np.allclose(features_of(scaler, X, None), expected)
-    assert np.array_equal(features_of(SourceOnlyClassifier().fit(X, y), X, None), X)
+    assert np.allclose(features_of(scaler, X, None, "dev"), expected)
+    clf = SourceOnlyClassifier().fit(X, y)
+    assert np.array_equal(features_of(clf, X, None, "dev"), X)
 
 
 def _nearest_label(x, xs, labels):
@@ -349,43 +430,86 @@ def test_scores_ignore_target_labels(wine, scorer):
 # --------------------------------------------------------------------------
 
 
-def _iwc_pipe():
-    return make_da_pipeline(
-        StandardScaler(), ImportanceWeightedClassifier(LogisticRegression())
-    )
+# A prior-only candidate (the same probabilities on every row) and a logistic
+# regression, which separates wine's classes: the right pick of each scorer
+# is known by construction, and the prior-only candidate's fold scores are
+# computed by hand below.
+_CANDIDATES = {
+    "sourceonlyclassifier__estimator": [
+        DummyClassifier(strategy="prior"),
+        LogisticRegression(),
+    ]
+}
 
 
-_GRID = {"importanceweightedclassifier__estimator__C": [0.01, 1.0]}
+def _priors(labels):
+    return np.bincount(labels, minlength=3) / labels.size
 
 
-def _grid_search(scorer):
-    return GridSearchCV(
-        _iwc_pipe(),
-        _GRID,
-        cv=DomainShuffleSplit(n_splits=2, random_state=0),
-        scoring=scorer,
-        error_score="raise",
-    )
+def _prior_only_entropy(y, train, test):
+    # Minus the entropy of the training fold's class priors, on every row.
+    return -_entropy(_priors(y[train][y[train] >= 0]))
 
 
-@pytest.mark.parametrize("scorer", UNSUPERVISED, ids=UNSUPERVISED_IDS)
-def test_grid_search_without_routing(wine, scorer):
-    X, _, y_masked, sample_domain = wine
-    search = _grid_search(scorer)
-    # Domains from y (-1 on target rows): in the fit and in the scorer.
-    search.fit(X, y_masked)
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+def _prior_only_density(y, train, test):
+    # Identical predictions: every target row is every other's neighbour
+    # with P_ij = 1 / (n_t - 1), an entropy of log(n_t - 1), the largest
+    # possible: the density rewards a collapsed model.
+    return math.log(np.sum(y[test] == -1) - 1)
 
 
-@pytest.mark.parametrize("scorer", UNSUPERVISED, ids=UNSUPERVISED_IDS)
-def test_grid_search_with_routing(wine, scorer):
-    X, y, _, sample_domain = wine
-    search = _grid_search(scorer)
-    # y holds the true target labels: only the routed sample_domain tells
-    # the scorer which rows are target rows.
-    with sklearn.config_context(enable_metadata_routing=True):
-        search.fit(X, y, sample_domain=sample_domain, groups=sample_domain)
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+def _prior_only_reverse(y, train, test):
+    # Every target row gets the majority class of the training fold; the
+    # reverse model predicts it everywhere: the share of that class among
+    # the test fold's labelled source rows.
+    majority = np.argmax(_priors(y[train][y[train] >= 0]))
+    labelled = y[test][y[test] >= 0]
+    return np.mean(labelled == majority)
+
+
+@pytest.mark.parametrize(
+    ("scorer", "best", "prior_only_score"),
+    [
+        (ImportanceWeightedScorer(), 1, None),
+        (PredictionEntropyScorer(), 1, _prior_only_entropy),
+        (SoftNeighborhoodDensityScorer(), 0, _prior_only_density),
+        (DeepEmbeddedValidationScorer(random_state=0), 1, None),
+        (ReverseValidationScorer(), 1, _prior_only_reverse),
+    ],
+    ids=UNSUPERVISED_IDS,
+)
+def test_grid_search_picks_the_candidate_known_by_construction(
+    wine, scorer, best, prior_only_score
+):
+    X, y, y_masked, sample_domain = wine
+    cv = DomainShuffleSplit(n_splits=2, random_state=0)
+
+    def search():
+        return GridSearchCV(_pipe(), _CANDIDATES, cv=cv, scoring=scorer)
+
+    with warnings.catch_warnings():
+        # The prior-only candidate pseudo-labels every target row alike.
+        warnings.filterwarnings("ignore", "ReverseValidationScorer", UserWarning)
+        # Domains from y (-1 on target rows): in the fit and in the scorer.
+        unrouted = search().fit(X, y_masked)
+        # y holds the true target labels: only the routed sample_domain tells
+        # the scorer which rows are target rows.
+        with sklearn.config_context(enable_metadata_routing=True):
+            routed = search().fit(
+                X, y, sample_domain=sample_domain, groups=sample_domain
+            )
+    assert unrouted.best_index_ == routed.best_index_ == best
+    results = unrouted.cv_results_
+    for k in range(2):
+        key = f"split{k}_test_score"
+        np.testing.assert_array_equal(routed.cv_results_[key], results[key])
+    if prior_only_score is not None:
+        expected = [
+            prior_only_score(y_masked, train, test)
+            for train, test in cv.split(X, y_masked)
+        ]
+        scores = [results[f"split{k}_test_score"][0] for k in range(2)]
+        np.testing.assert_allclose(scores, expected, rtol=1e-12)
 
 
 def test_cross_validate_multimetric_with_and_without_routing(wine):
@@ -397,19 +521,28 @@ def test_cross_validate_multimetric_with_and_without_routing(wine):
     }
     cv = DomainShuffleSplit(n_splits=2, random_state=0)
     with sklearn.config_context(enable_metadata_routing=True):
-        result = cross_validate(
+        routed = cross_validate(
             _pipe(),
             X,
             y,
             cv=cv,
             scoring=scoring,
             params={"sample_domain": sample_domain, "groups": sample_domain},
+            error_score="raise",
         )
-    assert np.all(np.isfinite(result["test_target"]))
-    assert np.all(result["test_entropy"] <= 0)
+    # TargetLabelScorer by hand: the accuracy on the test fold's target rows
+    # of a scaler fitted on every training row and a logistic regression on
+    # the training source rows.
+    for k, (train, test) in enumerate(cv.split(X, y_masked)):
+        scaler = StandardScaler().fit(X[train])
+        source = train[sample_domain[train] > 0]
+        model = LogisticRegression().fit(scaler.transform(X[source]), y[source])
+        target = test[sample_domain[test] < 0]
+        expected = np.mean(model.predict(scaler.transform(X[target])) == y[target])
+        assert routed["test_target"][k] == pytest.approx(expected, abs=1e-12)
 
     del scoring["target"]  # needs sample_domain, which is not routed
-    result = cross_validate(
+    unrouted = cross_validate(
         _pipe(),
         X,
         y_masked,
@@ -418,7 +551,9 @@ def test_cross_validate_multimetric_with_and_without_routing(wine):
         params={"sample_domain": sample_domain},
         error_score="raise",
     )
-    assert np.all(np.isfinite(result["test_iws"]))
+    # The masked labels give the scorers the same target rows.
+    for key in ("test_iws", "test_entropy"):
+        np.testing.assert_array_equal(unrouted[key], routed[key])
 
 
 def test_target_label_scorer_in_cross_val_score(wine):
@@ -773,8 +908,81 @@ def test_baseline_unless_better_errors():
         BaselineUnlessBetter({"c": 1})(results)
     with pytest.raises(ValueError, match="not the index"):
         BaselineUnlessBetter(2)(results)
-    with pytest.raises(ValueError, match="n_se must be non-negative"):
+    with pytest.raises(ValueError, match="'n_se' parameter of BaselineUnlessBetter"):
         BaselineUnlessBetter(0, n_se=-1)(results)
+
+
+def _alignment_search(rule):
+    """A make_da_pipeline grid: align with CORAL or not, two values of C."""
+    pipe = make_da_pipeline(StandardScaler(), CORAL(), LogisticRegression())
+    grid = {
+        "coral": ["passthrough", CORAL()],
+        "logisticregression__estimator__C": [0.1, 1.0],
+    }
+    cv = DomainShuffleSplit(n_splits=2, random_state=0)
+    scoring = {"iw": ImportanceWeightedScorer()}
+    return GridSearchCV(pipe, grid, cv=cv, scoring=scoring, refit=rule), grid
+
+
+def test_baseline_unless_better_check_finds_the_baseline_before_the_fits(wine):
+    X, _, y_masked, _ = wine
+    rule = BaselineUnlessBetter(
+        {"coral": "passthrough", "logisticregression__estimator__C": 1.0},
+        scoring="iw",
+    )
+    search, grid = _alignment_search(rule)
+    # The candidates in the search's order (keys sorted, values as given):
+    # (passthrough, 0.1), (passthrough, 1.0), (CORAL, 0.1), (CORAL, 1.0).
+    assert rule.check(search) == 1
+    assert rule.check(grid) == rule.check([grid]) == 1
+    assert not hasattr(search, "cv_results_")  # nothing was fitted
+    search.fit(X, y_masked)
+    assert search.cv_results_["params"][1] == {
+        "coral": "passthrough",
+        "logisticregression__estimator__C": 1.0,
+    }
+    assert rule.check(search) == 1
+
+
+def test_baseline_unless_better_check_names_what_the_search_has(wine):
+    search, _ = _alignment_search(None)
+    # A baseline written for a pipeline with a step named "model".
+    with pytest.raises(
+        ValueError,
+        match=r"matches none of the 4 candidates: no candidate has the "
+        r"parameter\(s\) \['model'\]\. The candidates' parameters are: coral, "
+        r"logisticregression__estimator__C\.",
+    ):
+        BaselineUnlessBetter({"model": SourceOnlyClassifier()}, scoring="iw").check(
+            search
+        )
+    with pytest.raises(ValueError, match=r"did you mean \['coral'\] for 'corall'"):
+        BaselineUnlessBetter({"corall": "passthrough"}, scoring="iw").check(search)
+    with pytest.raises(
+        ValueError,
+        match=r"no candidate has all of these values \(compared by repr\)\. The "
+        r"candidates' values are: coral: 'passthrough', CORAL\(\)\.",
+    ):
+        BaselineUnlessBetter({"coral": CORAL(center="domain")}, scoring="iw").check(
+            search
+        )
+    with pytest.raises(ValueError, match=r"matches 2 candidates \(indices \[0, 1\]\)"):
+        BaselineUnlessBetter({"coral": "passthrough"}, scoring="iw").check(search)
+    # A single-metric rule on a search of named scorers.
+    with pytest.raises(
+        ValueError,
+        match=r"BaselineUnlessBetter\(scoring='score'\) names no metric of the "
+        r"search\. Its metrics are \['iw'\]",
+    ):
+        BaselineUnlessBetter(0).check(search)
+    with pytest.raises(ValueError, match=r"did you mean \['iw'\] for 'iws'"):
+        BaselineUnlessBetter(0, scoring="iws").check(search)
+    with pytest.raises(ValueError, match="not the index of one of the 4 candidates"):
+        BaselineUnlessBetter(4, scoring="iw").check(search)
+    with pytest.raises(ValueError, match="drawn at fit time"):
+        BaselineUnlessBetter(0).check(
+            RandomizedSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, n_iter=1)
+        )
 
 
 def test_baseline_unless_better_as_the_refit_of_a_grid_search(wine):

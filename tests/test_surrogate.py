@@ -112,6 +112,21 @@ def test_contrastive_batches_hold_two_different_views_of_each_row():
         assert not torch.allclose(views, other_views)
 
 
+@pytest.mark.parametrize("task", ["exemplar", "rotation", "contrastive"])
+def test_surrogate_batches_draw_from_the_pretrainers_generator_only(task):
+    X = _images(16, channels=3)
+    net = SurrogatePretrainer(task=task, n_exemplars=None, random_state=0, **_FAST)
+    net.fit(X)
+    rows, positions = torch.as_tensor(X[:8]), torch.arange(8)
+    state = torch.random.get_rng_state()
+    first, _ = net.surrogate_batch(rows, positions)
+    second, _ = net.surrogate_batch(rows, positions)
+    # torch's global generator is neither read nor advanced ...
+    assert torch.equal(torch.random.get_rng_state(), state)
+    # ... while the pretrainer's own moves on: new views every batch.
+    assert not torch.allclose(first, second)
+
+
 def _nt_xent_by_hand(a, b, temperature):
     z = np.concatenate([a, b])
     z = z / np.linalg.norm(z, axis=1, keepdims=True)
@@ -216,9 +231,10 @@ def test_augmentations_are_the_same_on_the_gpu():
 @pytest.mark.parametrize("task", ["exemplar", "rotation", "contrastive"])
 def test_a_seeded_pretraining_repeats_and_another_seed_differs(task):
     X = _images(32)
-    first = SurrogatePretrainer(task=task, random_state=0, **_FAST).fit(X)
-    again = SurrogatePretrainer(task=task, random_state=0, **_FAST).fit(X)
-    other = SurrogatePretrainer(task=task, random_state=1, **_FAST).fit(X)
+    params = {"task": task, "n_exemplars": None, **_FAST}
+    first = SurrogatePretrainer(random_state=0, **params).fit(X)
+    again = SurrogatePretrainer(random_state=0, **params).fit(X)
+    other = SurrogatePretrainer(random_state=1, **params).fit(X)
     np.testing.assert_array_equal(first.transform(X), again.transform(X))
     assert not np.allclose(first.transform(X), other.transform(X))
     assert 0 <= first.history[-1, "surrogate_acc"] <= 1
@@ -301,9 +317,9 @@ def test_the_body_goes_to_off_the_shelf_features_unchanged(pretrained):
 def test_the_body_goes_to_fine_tuning_unchanged(pretrained):
     net, X, y = pretrained
     before = {k: v.clone() for k, v in net.body_.state_dict().items()}
-    start = FineTunedClassifier(
-        net.body_, max_epochs=0, early_stopping=False, verbose=0
-    ).fit(X, y)
+    # Built, not trained: initialize() takes a head given as a module.
+    head = torch.nn.Linear(net.transform(X).shape[1], 3)
+    start = FineTunedClassifier(net.body_, head=head, verbose=0).initialize()
     assert _same_weights(start.module_.body.module, net.body_)
     frozen = FineTunedClassifier(
         net.body_, freeze="body", early_stopping=False, random_state=0, **_FAST
@@ -319,14 +335,13 @@ def test_the_body_goes_to_fine_tuning_unchanged(pretrained):
 
 def test_the_body_goes_to_a_domain_adaptation_net_unchanged(pretrained):
     net, X, y = pretrained
-    sample_domain = np.where(np.arange(len(X)) < 32, 1, -1)
-    y = np.where(sample_domain > 0, y, UNLABELED)
+    # Built, not trained: initialize() takes the sizes as module__*.
     dann = DANNClassifier(
         module__feature_extractor=net.body_,
-        max_epochs=0,
-        adapt_batchnorm=False,
+        module__input_shape=X.shape[1:],
+        module__n_outputs=len(np.unique(y)),
         verbose=0,
-    ).fit(X, y, sample_domain=sample_domain)
+    ).initialize()
     assert _same_weights(dann.module_.feature_extractor, net.body_)
     np.testing.assert_array_equal(dann.transform(X), net.transform(X))
 

@@ -11,6 +11,32 @@ from ._tables import _TABLES, _check_target_fraction, _pack_table
 _CLASSIFICATION_TABLES = sorted(set(_TABLES) - {"diabetes"})
 
 
+# Below this concentration numpy's Dirichlet draw underflows: every gamma
+# variate rounds to zero (about one draw in four at 0.001 with two classes);
+# 0.01 already puts nearly the whole target in one class.
+_MIN_ALPHA = 0.01
+
+
+def _check_priors(target_priors, n_classes):
+    """Given priors as floats, normalised, or a ValueError saying what works."""
+    message = (
+        f"target_priors must hold {n_classes} finite non-negative numbers, one "
+        "per class in the order of the sorted labels, not all zero"
+    )
+    try:
+        priors = np.asarray(target_priors, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{message}; got {target_priors!r}.") from None
+    if (
+        priors.shape != (n_classes,)
+        or not np.all(np.isfinite(priors))
+        or np.any(priors < 0)
+        or not priors.sum() > 0
+    ):
+        raise ValueError(f"{message}; got {target_priors!r}.")
+    return priors / priors.sum()
+
+
 def _draw_priors(target_priors, alpha, pool_priors, rng):
     n_classes = pool_priors.size
     if target_priors is None:
@@ -20,14 +46,10 @@ def _draw_priors(target_priors, alpha, pool_priors, rng):
     if isinstance(target_priors, str):  # "knock_out"
         priors = pool_priors.copy()
         priors[rng.randint(n_classes)] = 0.0
-        return priors / priors.sum()
-    priors = np.asarray(target_priors, dtype=np.float64)
-    if priors.shape != (n_classes,) or np.any(priors < 0) or not priors.sum() > 0:
-        raise ValueError(
-            f"target_priors must hold {n_classes} non-negative numbers, one per "
-            f"class; got {target_priors!r}."
-        )
-    return priors / priors.sum()
+        # A pool of the knocked-out class alone leaves zeros, which the
+        # caller refuses (no target row can be drawn).
+        return priors / (priors.sum() or 1.0)
+    return _check_priors(target_priors, n_classes)
 
 
 def _class_counts(priors, available):
@@ -47,11 +69,34 @@ def _class_counts(priors, available):
     return counts
 
 
+def _check_both_sides(classes, y_source, priors, available, target_fraction):
+    """Refuse a split that leaves a class out of the source or the target.
+
+    A class the priors ask for without a row in the pool leaves no target row
+    at those priors; a class without source rows has no ``P_S(y)`` to shift.
+    """
+    if np.any((priors > 0) & (available == 0)) or not np.any(priors > 0):
+        raise ValueError(
+            f"target_fraction={target_fraction} leaves a target pool of "
+            f"{available.sum()} rows, of the classes "
+            f"{classes[available > 0].tolist()}: no target row can be drawn at "
+            f"the target priors {np.round(priors, 3).tolist()}. Raise "
+            "target_fraction or change random_state."
+        )
+    lost = np.setdiff1d(classes, y_source)
+    if lost.size:
+        raise ValueError(
+            f"target_fraction={target_fraction} leaves a source of "
+            f"{y_source.size} rows with no row of the classes {lost.tolist()}. "
+            "Lower target_fraction or change random_state."
+        )
+
+
 @validate_params(
     {
         "name": [StrOptions(set(_CLASSIFICATION_TABLES))],
         "target_priors": [StrOptions({"dirichlet", "knock_out"}), "array-like", None],
-        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, _MIN_ALPHA, None, closed="left")],
         "target_fraction": [Interval(Real, 0, 1, closed="neither")],
         "return_X_y": ["boolean"],
         "as_frame": ["boolean"],
@@ -99,10 +144,13 @@ def make_label_shift(
     alpha : float, default=1.0
         Concentration of the Dirichlet: small values give strong shifts
         (``alpha = 0.1`` puts most of the target in a class or two), large
-        values priors close to uniform.
+        values priors close to uniform. At least 0.01, below which the draw
+        underflows; 0.01 already puts nearly the whole target in one class.
 
     target_fraction : float, default=0.5
-        Share of the table in the target pool, in ``(0, 1)``.
+        Share of the table in the target pool, in ``(0, 1)``. The pool must
+        hold a row of every class the target priors ask for, and the source
+        a row of every class: a ValueError says which side ran short.
 
     return_X_y : bool, default=False
         If True, return ``(X, y, sample_domain)`` instead of a Bunch.
@@ -173,6 +221,7 @@ def make_label_shift(
     pool = [pool_rows[y_all[pool_rows] == c] for c in classes]
     available = np.array([members.size for members in pool])
     priors = _draw_priors(target_priors, alpha, available / available.sum(), rng)
+    _check_both_sides(classes, y_all[source], priors, available, target_fraction)
     counts = _class_counts(priors, available)
     target = rng.permutation(
         np.concatenate(

@@ -234,11 +234,12 @@ class _DomainAdaptationNet(ChannelsFirstMixin, BaseNet):
                 f"{self._min_labelled_source} of them; got {n_labelled}. Give "
                 "more labelled source rows in X and y."
             )
+        if data.has_target:
+            self._check_domain_rows(data)
         X_fit = channels_first_array(data.X, self.data_format)
         self._shape_kwargs = {
             "input_shape": X_fit.shape[1:],
             "n_outputs": self._set_targets(data),
-            **self._module_kwargs(),
         }
         targets = self._encode(data.y, data.labeled)
         domain = data.target.astype(np.float32)
@@ -254,9 +255,8 @@ class _DomainAdaptationNet(ChannelsFirstMixin, BaseNet):
             self._adapt_batchnorm(X_fit[data.target])
         return self
 
-    def _module_kwargs(self):
-        """Arguments of the default :class:`DANNModule` beyond its sizes."""
-        return {}
+    def _check_domain_rows(self, data):
+        """Refuse, before training, domains too small for the method's terms."""
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         label_output = y_pred[0] if isinstance(y_pred, tuple) else y_pred

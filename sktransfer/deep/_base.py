@@ -7,15 +7,18 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
+from skorch.utils import to_tensor
 from torch import nn
 
 from .._compat import Interval, Options, validate_parameter_constraints
 from .._domain import DomainAwarePredictorMixin, DomainAwareTransformerMixin
 from ._inference import run_in_batches
+from ._modules import BATCH_NORMS
 from .images import channels_first_array
 
 # What the nets take, at fit and at predict time: feature rows or images, in
@@ -51,6 +54,9 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
     - The default module (``_default_module``) is built with sizes from the
       data (``_shape_kwargs``, set by ``fit``) plus the ``module__*``
       parameters; a module the user gives gets the ``module__*`` only.
+      Before a fit, ``initialize()`` (which skorch's ``load_params`` needs)
+      builds the default module when its sizes (``_size_names``) are given
+      as ``module__*`` parameters, and says which are missing otherwise.
     - ``get_params`` holds the constructor's parameters and the skorch
       ``**kwargs`` given, never a fit's private state (``_shape_kwargs``,
       ``_step``, ...): ``clone`` of a fitted net is an unfitted one.
@@ -62,6 +68,12 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
     """
 
     _default_module = None
+    # What the default module takes from the data at fit, and what each is
+    # (for the message of an initialize() without them).
+    _size_names = {
+        "input_shape": "the shape of one row, channels first for images",
+        "n_outputs": "the number of classes, 1 for a regressor",
+    }
     # Whether predict-time rows must have the shape of the training rows
     # (the default networks end in layers sized from it); fine-tuned
     # pretrained networks pool and resize, and take other image sizes.
@@ -184,8 +196,40 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
         """skorch's ``fit`` on prepared data, without its public ``partial_fit``."""
         if not self.warm_start or not self.initialized_:
             self.initialize()
+        self._check_network_takes(X["X"] if isinstance(X, dict) else X)
         NeuralNet.partial_fit(self, X, y, _routing_method="fit", **fit_params)
         return self
+
+    def _check_network_takes(self, X):
+        """Run two rows through the network, before training, to name a mismatch.
+
+        A module given with the wrong sizes (``module__*``, a fine-tuning
+        head, a feature extractor's ``n_outputs``), images too small for
+        it, or a warm start on rows of another shape would otherwise fail
+        in the first batch with torch's "mat1 and mat2 shapes cannot be
+        multiplied".
+        """
+        if self.batch_size == 1 and any(
+            isinstance(m, BATCH_NORMS) for m in self.module_.modules()
+        ):
+            raise ValueError(
+                "batch_size=1: the network's batch-norm layers need at least 2 "
+                "rows per batch in training; give batch_size >= 2."
+            )
+        training = self.module_.training
+        self.module_.eval()
+        try:
+            with torch.no_grad():
+                self.module_(to_tensor(X[:2], device=self.device))
+        except RuntimeError as exc:
+            raise ValueError(
+                f"The network of {type(self).__name__} does not take rows of "
+                f"shape {tuple(X.shape[1:])}: {exc}. Check the sizes of the "
+                "modules given (module, module__*, head) against the data, "
+                "or, with warm_start=True, fit on rows of the first fit's shape."
+            ) from exc
+        finally:
+            self.module_.train(training)
 
     def get_iterator(self, dataset, training=False):
         iterator = super().get_iterator(dataset, training=training)
@@ -238,21 +282,61 @@ class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet)
             {name: params[name] for name in self._parameter_constraints},
             caller_name=type(self).__name__,
         )
+        # skorch trains nothing and returns the initial weights; scikit-learn
+        # refuses max_iter=0 in its own iterative estimators. An untrained
+        # network is what initialize() is for.
+        if self._training_epochs() == 0:
+            raise ValueError(
+                f"{self._no_epoch_message()} trains nothing: "
+                f"{type(self).__name__}.fit would return the network with its "
+                "random initial weights. Give max_epochs >= 1; to build the "
+                "network without training it, call initialize()."
+            )
+
+    def _training_epochs(self):
+        """The epochs a fit trains for; 0 is refused."""
+        return self.max_epochs
+
+    def _no_epoch_message(self):
+        return "max_epochs=0"
 
     def initialize_module(self):
-        # Sizes come from the data: until a fit has seen some (set_params
-        # before fit re-initialises), there is nothing to build.
-        if not hasattr(self, "_shape_kwargs"):
-            return self
         module = self._default_module if self.module is None else self.module
         kwargs = {
             name: copy_module(value)
             for name, value in self.get_params_for("module").items()
         }
         if module is self._default_module:
-            kwargs = {**self._shape_kwargs, **kwargs}
+            sizes = getattr(self, "_shape_kwargs", None)
+            if sizes is None:
+                self._check_sizes_given(kwargs)
+                sizes = {}
+            kwargs = {**self._module_kwargs(), **sizes, **kwargs}
         self.module_ = self.initialized_instance(copy_module(module), kwargs)
         return self
+
+    def _module_kwargs(self):
+        """Arguments of the default module beyond its sizes."""
+        return {}
+
+    def _check_sizes_given(self, module_params):
+        """Refuse to build the default module before a fit without its sizes.
+
+        ``fit`` sizes it from the data; ``initialize()`` before a fit (for
+        skorch's ``load_params``) has only the ``module__*`` parameters.
+        """
+        missing = [name for name in self._size_names if name not in module_params]
+        if missing:
+            sizes = " and ".join(
+                f"module__{name} ({what})" for name, what in self._size_names.items()
+            )
+            raise ValueError(
+                f"{type(self).__name__} sizes its network from the data at fit; "
+                f"initialize() before a fit needs the sizes as parameters: "
+                f"{sizes}, as the fitted net saw them (missing: "
+                f"{', '.join(f'module__{name}' for name in missing)}). Or fit "
+                "it; to keep a fitted net whole, classes included, pickle it."
+            )
 
     @contextlib.contextmanager
     def _seeded(self):
@@ -381,6 +465,17 @@ class ClassifierNetMixin(DomainAwarePredictorMixin, ClassifierMixin):
 
     @property
     def classes_(self):
+        if not hasattr(self, "label_encoder_"):
+            # Built by initialize() (for load_params), not fitted: the
+            # network has weights but no labels to name its outputs with.
+            raise NotFittedError(
+                f"This {type(self).__name__} has no classes_: fit learns them "
+                "from y, and this net was initialized, not fitted "
+                "(load_params restores the network's weights, not its "
+                "classes). predict_proba works; its columns follow the "
+                "classes_ of the net whose weights were saved. Pickle a fitted "
+                "net to keep its classes."
+            )
         return self.label_encoder_.classes_
 
     def predict_proba(self, X, sample_domain=None):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .._plotting import new_axes
+from .._plotting import check_drawable, new_axes
 
 __all__ = ["TrainingCurvesDisplay"]
 
@@ -80,13 +80,26 @@ class TrainingCurvesDisplay:
             With ``axes_``, ``figure_`` and ``lines_`` set.
         """
         keys = list(self.curves)
+        if not keys:
+            raise ValueError(
+                f"{type(self).__name__} has no curve to draw: curves is empty."
+            )
+        for key, runs in self.curves.items():
+            if len(runs) != len(self.names):
+                raise ValueError(
+                    f"curves[{key!r}] holds {len(runs)} runs but names has "
+                    f"{len(self.names)}: give one name per run."
+                )
         if axes is None:
+            # Constrained layout keeps the axis labels inside the figure
+            # wherever it is saved.
             axes = new_axes(
                 None,
                 f"{type(self).__name__}.plot",
                 ncols=len(keys),
                 figsize=(3.2 * len(keys), 3.0),
                 squeeze=False,
+                layout="constrained",
             )[0]
         axes = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
         if axes.size != len(keys):
@@ -131,17 +144,49 @@ class TrainingCurvesDisplay:
         -------
         display : TrainingCurvesDisplay
         """
+        caller = f"{cls.__name__}.from_estimator"
         if not nets:
-            raise ValueError("Give at least one fitted net.")
-        histories = [net.history for net in nets]
+            raise ValueError(f"{caller} needs at least one fitted net.")
+        for net in nets:
+            check_drawable(
+                net,
+                caller,
+                attributes=["history_"],
+                what="the per-epoch history of a fitted skorch net",
+            )
+            if not len(net.history_):
+                raise ValueError(
+                    f"{caller}: {type(net).__name__} has recorded no epoch "
+                    "(initialized, not fitted); fit it first."
+                )
+        histories = [net.history_ for net in nets]
         if keys is None:
             keys = _curve_keys(histories)
         if names is None:
             names = [type(net).__name__ for net in nets]
+        names = list(names)
+        if len(names) != len(nets):
+            raise ValueError(
+                f"{caller} got {len(nets)} nets and {len(names)} names: give "
+                "one name per net."
+            )
         curves = {
             key: [
-                np.asarray(history[:, key], dtype=np.float64) for history in histories
+                _epoch_values(history, key, name)
+                for history, name in zip(histories, names, strict=True)
             ]
             for key in keys
         }
         return cls(curves=curves, names=names).plot(axes=axes)
+
+
+def _epoch_values(history, key, name):
+    """``history[:, key]`` as floats, or a ValueError naming what was recorded."""
+    values = [epoch.get(key) for epoch in history]
+    if any(value is None for value in values):
+        recorded = sorted(set().union(*map(set, history)) - _NOT_CURVES)
+        raise ValueError(
+            f"{name} did not record {key!r} in every epoch; its history holds "
+            f"{', '.join(recorded)}."
+        )
+    return np.asarray(values, dtype=np.float64)

@@ -113,10 +113,20 @@ class SmallCNNFeatures(nn.Sequential):
         Channels of the input images.
 
     image_size : tuple of int
-        ``(height, width)`` of the input images, at least 12 x 12.
+        ``(height, width)`` of the input images, at least 16 x 16.
     """
 
     def __init__(self, in_channels, image_size):
+        # Each 5x5 convolution takes 4 pixels and each pooling halves: an
+        # image below 16 x 16 leaves nothing for the second pooling.
+        if min(image_size) < 16:
+            raise ValueError(
+                "SmallCNNFeatures, the default network for images, takes images "
+                f"of at least 16 x 16 pixels; got {image_size[0]} x "
+                f"{image_size[1]}. Upsample the images, or give a network of "
+                "your own (module__feature_extractor, or SurrogatePretrainer's "
+                "module)."
+            )
         super().__init__(
             nn.Conv2d(in_channels, 32, 5),
             nn.BatchNorm2d(32),

@@ -1,12 +1,21 @@
 """Random image augmentations in plain torch, drawn from a seeded generator."""
 
 import math
+from numbers import Real
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .images import DATA_FORMATS, _layout, to_channels_first
+
 __all__ = ["ImageAugmentation"]
+
+# The parameters bounded above (the others are in [0, inf)).
+_RANGES = {"scale": ("[0, 1)", 1.0), "grayscale": ("[0, 1]", 1.0)}
+# Every layout but "none": an augmentation warps images.
+_DATA_FORMATS = tuple(fmt for fmt in DATA_FORMATS if fmt != "none")
 
 
 def _uniform(n, half_width, generator, center=0.0):
@@ -29,6 +38,12 @@ class ImageAugmentation(nn.Module):
     generator gives the same augmentations on the CPU and on a GPU. Photometric
     changes are relative to each image's own mean and standard deviation:
     they do not depend on the pixels' scale (``[0, 1]`` or ``0..255``).
+
+    A batch comes back in the form it came in: a tensor or a numpy array,
+    channels first, channels last or grey ``(n, h, w)``, of its dtype.
+    Integer pixels (``uint8`` photographs) are augmented in ``float32``,
+    then rounded and clipped to their dtype's range, as torchvision's
+    transforms treat them.
 
     Parameters
     ----------
@@ -58,6 +73,11 @@ class ImageAugmentation(nn.Module):
         Colour images only: probability that an image becomes grey (its
         channels replaced by their mean).
 
+    data_format : {"auto", "channels_first", "channels_last"}, default="auto"
+        Layout of the batches, read as :func:`to_channels_first` reads it:
+        ``"auto"`` takes a 4-D batch whose last axis has 1, 3 or 4 entries
+        and whose second does not for channels last.
+
     Examples
     --------
     >>> import torch
@@ -80,8 +100,36 @@ class ImageAugmentation(nn.Module):
         brightness=0.3,
         color=0.3,
         grayscale=0.2,
+        data_format="auto",
     ):
         super().__init__()
+        # A module, not an estimator: checked where it is built, before it
+        # augments a batch with a zoom of 0 or a probability above 1.
+        values = {
+            "rotation": rotation,
+            "scale": scale,
+            "translation": translation,
+            "contrast": contrast,
+            "brightness": brightness,
+            "color": color,
+            "grayscale": grayscale,
+        }
+        for name, value in values.items():
+            interval, high = _RANGES.get(name, ("[0, inf)", math.inf))
+            number = isinstance(value, Real) and not isinstance(value, bool)
+            # A zoom factor of 1 - scale must stay above 0.
+            if not (
+                number
+                and value >= 0
+                and (value < high if name == "scale" else value <= high)
+            ):
+                raise ValueError(
+                    f"{name} must be a number in {interval}; got {value!r}."
+                )
+        if data_format not in _DATA_FORMATS:
+            raise ValueError(
+                f"data_format must be one of {_DATA_FORMATS}; got {data_format!r}."
+            )
         self.rotation = rotation
         self.scale = scale
         self.translation = translation
@@ -89,30 +137,63 @@ class ImageAugmentation(nn.Module):
         self.brightness = brightness
         self.color = color
         self.grayscale = grayscale
+        self.data_format = data_format
 
     def forward(self, X, generator=None):
         """Augment a batch.
 
         Parameters
         ----------
-        X : torch.Tensor of shape (n, channels, height, width)
-            Images, on any device.
+        X : torch.Tensor or ndarray of shape (n, channels, height, width), \
+                (n, height, width, channels) or (n, height, width)
+            Images, on any device; floating-point or integer pixels.
 
         generator : torch.Generator, default=None
             A CPU generator for the random draws; None uses torch's global one.
 
         Returns
         -------
-        X_new : torch.Tensor of shape (n, channels, height, width)
-            The augmented images, a new tensor on ``X``'s device.
+        X_new : torch.Tensor or ndarray
+            The augmented images, new, of ``X``'s type, shape, dtype and
+            device.
         """
-        if X.ndim != 4:
-            raise ValueError(
-                f"ImageAugmentation takes images (n, channels, height, width); "
-                f"got a tensor of shape {tuple(X.shape)}."
+        as_numpy = isinstance(X, np.ndarray)
+        if not (as_numpy or isinstance(X, torch.Tensor)):
+            raise TypeError(
+                "ImageAugmentation takes a torch tensor or a numpy array of "
+                f"images; got {type(X).__name__}."
             )
-        X = self._warp(X, generator)
-        return self._photometric(X, generator)
+        # A copy of an array: torch.from_numpy would share (and warn about)
+        # a read-only one.
+        images = torch.tensor(X) if as_numpy else X
+        dtype = images.dtype
+        if dtype == torch.bool or dtype.is_complex:
+            raise ValueError(
+                "ImageAugmentation takes real-valued pixels (floating-point or "
+                f"integer); got dtype {dtype}."
+            )
+        if images.ndim not in (3, 4):
+            raise ValueError(
+                "ImageAugmentation takes images (n, channels, height, width), "
+                "(n, height, width, channels) or grey (n, height, width); got "
+                f"shape {tuple(images.shape)}."
+            )
+        layout = _layout(tuple(images.shape), self.data_format)
+        # Channels first and contiguous: the same arithmetic, and the same
+        # result to the bit, whatever the layout given.
+        images = to_channels_first(images, self.data_format).contiguous()
+        if not dtype.is_floating_point:
+            images = images.float()
+        images = self._photometric(self._warp(images, generator), generator)
+        if layout == "grey":
+            images = images[:, 0]
+        elif layout == "channels_last":
+            images = images.permute(0, 2, 3, 1)
+        if not dtype.is_floating_point:
+            bounds = torch.iinfo(dtype)
+            images = images.round().clamp(bounds.min, bounds.max).to(dtype)
+        images = images.contiguous()
+        return images.numpy() if as_numpy else images
 
     def _warp(self, X, generator):
         n = X.shape[0]
@@ -167,5 +248,5 @@ class ImageAugmentation(nn.Module):
             f"rotation={self.rotation}, scale={self.scale}, "
             f"translation={self.translation}, contrast={self.contrast}, "
             f"brightness={self.brightness}, color={self.color}, "
-            f"grayscale={self.grayscale}"
+            f"grayscale={self.grayscale}, data_format={self.data_format!r}"
         )

@@ -83,6 +83,14 @@ class DANNClassifier(_TargetTermsMixin, ClassifierNetMixin, _BaseDANN):
     ``skorch.dataset.ValidSplit(5)``), ``valid_loss`` is the label loss on
     the labelled source rows held out, which early stopping can watch.
 
+    To keep a fitted net, pickle it. skorch's ``save_params`` and
+    ``load_params`` keep the network's weights only: a new net takes them
+    once it is built, with the sizes the data gave the fitted one, for
+    instance ``DANNClassifier(module__input_shape=(3, 28, 28),
+    module__n_outputs=10).initialize().load_params(f_params=path)``; its
+    ``predict_proba`` and ``transform`` are then the fitted net's, while
+    the ``classes_`` that ``fit`` learned stay with the pickle.
+
     Parameters
     ----------
     module : torch.nn.Module class or instance, default=DANNModule
@@ -101,7 +109,8 @@ class DANNClassifier(_TargetTermsMixin, ClassifierNetMixin, _BaseDANN):
         Learning rate.
 
     max_epochs : int, default=30
-        Number of epochs.
+        Number of epochs, at least 1 (``initialize()`` builds an untrained
+        network).
 
     batch_size : int, default=64
         Rows per batch.

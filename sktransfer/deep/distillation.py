@@ -140,7 +140,10 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
 
     module : torch.nn.Module class or instance, default=None
         The student; None means flatten, an MLP (``module__hidden_units``,
-        default ``(100,)``) and a linear layer to the classes.
+        default ``(100,)``) and a linear layer to the classes, sized from
+        the data at fit, or before it from ``module__input_shape`` and
+        ``module__n_outputs`` (``initialize()``, for skorch's
+        ``load_params``; see :class:`DANNClassifier`).
 
     temperature : float, default=4.0
         ``T``.
@@ -277,6 +280,12 @@ class DistilledClassifier(ClassifierNetMixin, BaseNet):
                 logits = run_in_batches(
                     self.teacher, X, batch_size=self.batch_size, device=device
                 )
+            except RuntimeError as exc:
+                raise ValueError(
+                    f"The teacher ({type(self.teacher).__name__}) does not take "
+                    f"rows of shape {tuple(X.shape[1:])}: {exc}. Give the "
+                    "teacher the rows it was trained on."
+                ) from exc
             finally:
                 for module, training in modes:
                     module.training = training

@@ -97,7 +97,8 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
         ``optimizer_domain__lr`` says otherwise.
 
     max_epochs : int, default=30
-        Epochs of the joint training, after the pretraining.
+        Epochs of the joint training, after the pretraining; 0 keeps the
+        source model (``pretrain_epochs`` must then be at least 1).
 
     batch_size : int, default=64
         Rows per batch.
@@ -261,6 +262,13 @@ class DomainConfusionClassifier(ClassifierNetMixin, _DomainAdaptationNet):
             Fitted net.
         """
         return super().fit(X, y, sample_domain=sample_domain, **fit_params)
+
+    def _training_epochs(self):
+        # The source model alone (max_epochs=0) is a trained network.
+        return self.pretrain_epochs + self.max_epochs
+
+    def _no_epoch_message(self):
+        return "max_epochs=0 with pretrain_epochs=0"
 
     def initialize(self):
         # A fresh network has no source model yet: the next fit_loop trains

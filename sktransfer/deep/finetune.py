@@ -219,8 +219,15 @@ class _BaseFineTuned(BaseNet):
     # -- the network ------------------------------------------------------
 
     def initialize_module(self):
-        if not hasattr(self, "_shape_kwargs"):
-            return self
+        sized = hasattr(self, "_shape_kwargs")
+        if not sized and not isinstance(self.head, nn.Module):
+            raise ValueError(
+                f"{type(self).__name__} sizes its new head from the data at "
+                "fit, and initialize() before a fit has no data: pass the head "
+                "as a torch module (head=torch.nn.Linear(n_features, n_classes), "
+                "or a fitted net's module_.head), or fit it. To keep a fitted "
+                "net whole, classes included, pickle it."
+            )
         pretrained = load_model(
             self.module, self.weights, **self.get_params_for("module")
         )
@@ -231,17 +238,18 @@ class _BaseFineTuned(BaseNet):
             copy_module(self.preprocess),
             self.data_format,
         )
-        sample = torch.as_tensor(self._shape_kwargs["sample"])
-        body.eval()
-        with torch.no_grad():
-            width = body(sample).shape[1]
-        n_outputs = self._shape_kwargs["n_outputs"]
-        if self.head is None:
-            head = nn.Linear(width, n_outputs)
-        elif isinstance(self.head, nn.Module):
+        if isinstance(self.head, nn.Module):
             head = copy_module(self.head)
         else:
-            head = self.head(width, n_outputs)
+            sample = torch.as_tensor(self._shape_kwargs["sample"])
+            body.eval()
+            with torch.no_grad():
+                width = body(sample).shape[1]
+            n_outputs = self._shape_kwargs["n_outputs"]
+            if self.head is None:
+                head = nn.Linear(width, n_outputs)
+            else:
+                head = self.head(width, n_outputs)
         self.module_ = FineTuneModule(body, head, self.freeze_batchnorm)
         self._check_freeze_patterns()
         return self
@@ -401,7 +409,9 @@ class FineTunedClassifier(ClassifierNetMixin, _BaseFineTuned):
 
     head : None, torch.nn.Module or callable, default=None
         The new head: a linear layer when None, a module, or a callable
-        ``head(n_inputs, n_outputs)`` returning one.
+        ``head(n_inputs, n_outputs)`` returning one. A module makes the
+        network's sizes known before a fit: ``initialize()`` then builds it,
+        for skorch's ``load_params`` (a pickle keeps a fitted net whole).
 
     freeze : None, "body", str or list of str, default=None
         Parameters that do not train: ``"body"`` for all but the head, or

@@ -41,6 +41,7 @@ class _BaseLayerMatching(_AdaptationLossNet):
 
     # Name of the term in the history, and of its weight parameter.
     _term = None
+    _weight_name = None
     _parameter_constraints: dict = {
         **_AdaptationLossNet._parameter_constraints,
         "layers": [tuple, list],
@@ -53,6 +54,10 @@ class _BaseLayerMatching(_AdaptationLossNet):
     @property
     def _term_names(self):
         return (self._term,)
+
+    @property
+    def _weight(self):
+        return getattr(self, self._weight_name)
 
     def initialize_module(self):
         super().initialize_module()
@@ -79,6 +84,20 @@ class _BaseLayerMatching(_AdaptationLossNet):
                 f"{list(self.layers)!r}."
             )
 
+    def _check_domain_rows(self, data):
+        # The discrepancy of a domain's single row is 0 (no covariance, no
+        # spread): the term would stay 0 every batch, and nothing adapt.
+        counts = {"source": int(data.source.sum()), "target": int(data.target.sum())}
+        if self._weight > 0 and min(counts.values()) < 2:
+            raise ValueError(
+                f"{type(self).__name__} compares the source and the target rows "
+                "of each batch, which needs at least 2 rows of each domain in a "
+                f"batch; got {counts['source']} source and {counts['target']} "
+                "target rows in all. Give at least 2 rows of each domain (many "
+                f"more than 2 per batch of batch_size={self.batch_size}), or "
+                f"{self._weight_name}=0 to train without the term."
+            )
+
     def _layer_names(self):
         return tuple(name for name in self.layers if name != _FEATURES)
 
@@ -94,6 +113,7 @@ class _BaseLayerMatching(_AdaptationLossNet):
 
 class _BaseDeepCORAL(_BaseLayerMatching):
     _term = "coral_loss"
+    _weight_name = "coral_weight"
     _parameter_constraints: dict = {
         **_BaseLayerMatching._parameter_constraints,
         "coral_weight": [Interval(Real, 0, None, closed="left")],
@@ -103,16 +123,13 @@ class _BaseDeepCORAL(_BaseLayerMatching):
         super().__init__(module, **kwargs)
         self.coral_weight = coral_weight
 
-    @property
-    def _weight(self):
-        return self.coral_weight
-
     def _discrepancy(self, source, target):
         return coral_loss(source, target)
 
 
 class _BaseDAN(_BaseLayerMatching):
     _term = "mmd_loss"
+    _weight_name = "mmd_weight"
     _parameter_constraints: dict = {
         **_BaseLayerMatching._parameter_constraints,
         "mmd_weight": [Interval(Real, 0, None, closed="left")],
@@ -130,10 +147,6 @@ class _BaseDAN(_BaseLayerMatching):
         super().__init__(module, **kwargs)
         self.mmd_weight = mmd_weight
         self.kernel_multipliers = kernel_multipliers
-
-    @property
-    def _weight(self):
-        return self.mmd_weight
 
     def _check_params(self):
         super()._check_params()

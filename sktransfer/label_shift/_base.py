@@ -151,22 +151,36 @@ class _LabelShiftEstimator:
     def _default_estimator(self):
         return self._fallback() if self.estimator is None else self.estimator
 
-    def _check_target_priors(self, n_classes):
-        priors = np.asarray(self.target_priors, dtype=np.float64)
-        if (
-            priors.shape != (n_classes,)
-            or np.any(priors < 0)
-            or not np.isclose(priors.sum(), 1.0)
-        ):
+    def _check_target_priors(self, classes):
+        """The given ``target_priors`` as floats, or a ValueError saying why not."""
+        n_classes = classes.size
+        message = (
+            f"target_priors must hold {n_classes} finite non-negative numbers, "
+            f"one per class of {classes.tolist()} in that order, summing to one"
+        )
+        try:
+            priors = np.asarray(self.target_priors, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{message}; got {self.target_priors!r}.") from None
+        if priors.shape != (n_classes,):
             raise ValueError(
-                f"target_priors must hold {n_classes} non-negative numbers, one "
-                "per class in the order of the sorted labels, summing to one; "
-                f"got {self.target_priors!r}."
+                f"{message}; got shape {priors.shape}: {self.target_priors!r}."
+            )
+        if not np.all(np.isfinite(priors)) or np.any(priors < 0):
+            raise ValueError(f"{message}; got {self.target_priors!r}.")
+        if not np.isclose(priors.sum(), 1.0):
+            raise ValueError(
+                f"{message}; they sum to {priors.sum():g}: divide them by their "
+                "sum if they are class shares."
             )
         return priors
 
     def _fit_priors(self, X_source, y_source, X_target, fit_params):
         """Set the fitted attributes from the source and target rows."""
+        given = None
+        if self.target_priors is not None:
+            # Before the folds are fitted: a wrong length or sum is known now.
+            given = self._check_target_priors(np.unique(y_source))
         rng = check_random_state(self.random_state)
         classes, y_index, proba_source, proba_target, _, _ = cross_fit_proba(
             self._default_estimator(),
@@ -191,11 +205,7 @@ class _LabelShiftEstimator:
             )
         else:
             self._calibrator = _Calibrator(self.calibration).fit(proba_source, y_index)
-            priors = (
-                self.source_priors_
-                if self.target_priors is None
-                else self._check_target_priors(classes.size)
-            )
+            priors = self.source_priors_ if given is None else given
         self.target_priors_ = priors
         self.target_priors_interval_ = np.column_stack([priors, priors])
         if estimate and self.n_bootstrap:

@@ -115,6 +115,11 @@ class LabelShiftClassifier(
     _task = "classification"
     _warn_no_target = True
 
+    def _check_source(self, data, rows):
+        # Before estimator_ is fitted: a wrong length or sum is known now.
+        if self.target_priors is not None:
+            self._check_target_priors(np.unique(data.y[rows]))
+
     def _fit_target(self, data, rows, fit_params):
         self._fit_priors(data.X[rows], data.y[rows], data.X[data.target], fit_params)
 

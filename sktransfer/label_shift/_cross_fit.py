@@ -37,6 +37,33 @@ def _splitter(cv, y, rng):
     return check_cv(cv, y, classifier=True)
 
 
+def _check_folds(folds, y_index, classes):
+    """Refuse folds that cannot give every row one held-out prediction.
+
+    Checked before any fold is fitted: each training fold must hold every
+    class (its model must know all of them), and each source row must be
+    held out exactly once.
+    """
+    for k, (train, _) in enumerate(folds):
+        missing = np.setdiff1d(np.arange(classes.size), y_index[train])
+        if missing.size:
+            raise ValueError(
+                f"The training rows of fold {k} hold no row of the classes "
+                f"{classes[missing].tolist()} of {classes.tolist()}: every class "
+                "needs source rows in every training fold. Use fewer folds (cv) "
+                "or more source rows."
+            )
+    times = np.bincount(
+        np.concatenate([test for _, test in folds]), minlength=y_index.size
+    )
+    if np.any(times != 1):
+        raise ValueError(
+            "The folds of cv must hold out every labelled source row exactly "
+            f"once; {int(np.sum(times == 0))} rows are never held out and "
+            f"{int(np.sum(times > 1))} more than once."
+        )
+
+
 def cross_fit_proba(
     estimator, X_source, y_source, X_target, *, cv, fit_params, n_jobs, random_state
 ):
@@ -78,6 +105,7 @@ def cross_fit_proba(
     rng = check_random_state(random_state)
     classes, y_index = np.unique(y_source, return_inverse=True)
     folds = list(_splitter(cv, y_source, rng).split(X_source, y_source))
+    _check_folds(folds, y_index, classes)
     n_source, n_target = len(y_source), X_target.shape[0]
     held_out = np.array([len(test) for _, test in folds])
     cuts = np.round(np.cumsum(held_out)[:-1] / held_out.sum() * n_target)
@@ -89,25 +117,22 @@ def cross_fit_proba(
     )
     proba_source = np.empty((n_source, len(classes)))
     proba_target = np.empty((n_target, len(classes)))
-    fold_source = np.full(n_source, -1)
+    fold_source = np.empty(n_source, dtype=int)
     fold_target = np.empty(n_target, dtype=int)
     for k, (model, (_, test), part) in enumerate(
         zip(models, folds, target_parts, strict=True)
     ):
+        # Every training fold holds every class, so only a model that fit
+        # does not refit (a FrozenEstimator) can know other classes.
         if not np.array_equal(model.classes_, classes):
             raise ValueError(
-                f"The model of fold {k} saw the classes {model.classes_.tolist()} "
-                f"of {classes.tolist()}: every class needs source rows in every "
-                "training fold. Use fewer folds (cv) or more source rows."
+                f"The model of fold {k} knows the classes {model.classes_.tolist()}"
+                f" and the source rows hold {classes.tolist()}: a classifier "
+                "fitted elsewhere must have been fitted on the same classes."
             )
         proba_source[test] = model.predict_proba(X_source[test])
         fold_source[test] = k
         if part.size:
             proba_target[part] = model.predict_proba(X_target[part])
         fold_target[part] = k
-    if np.any(fold_source < 0):
-        raise ValueError(
-            "The folds of cv must hold out every labelled source row once; "
-            f"{int(np.sum(fold_source < 0))} rows were never held out."
-        )
     return classes, y_index, proba_source, proba_target, fold_source, fold_target

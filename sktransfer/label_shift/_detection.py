@@ -1,14 +1,22 @@
 """Is there label shift at all? A permutation test on held-out predictions."""
 
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    column_or_1d,
+)
 
 from .._compat import HasMethods, Interval, validate_params
+from .._domain import unlabeled_mask
+from ..exceptions import UnlabeledSourceRowsWarning
 from ._cross_fit import cross_fit_proba
 
 __all__ = ["LabelShiftTestResult", "label_shift_test"]
@@ -28,7 +36,8 @@ class LabelShiftTestResult:
         Permutation p-value, ``(1 + #{null >= statistic}) / (1 + n_permutations)``.
 
     null_distribution : ndarray of shape (n_permutations,)
-        The statistic with the domains permuted within each fold.
+        The statistic with the domains permuted within each fold; left out
+        of the ``repr``.
 
     source_prediction_rates : ndarray of shape (n_classes,)
         Share of the held-out source rows predicted in each class.
@@ -39,7 +48,8 @@ class LabelShiftTestResult:
 
     statistic: float
     pvalue: float
-    null_distribution: np.ndarray
+    # A thousand numbers would drown the repr.
+    null_distribution: np.ndarray = field(repr=False)
     source_prediction_rates: np.ndarray
     target_prediction_rates: np.ndarray
 
@@ -58,6 +68,61 @@ def _table(predicted, is_target, n_classes):
             np.bincount(predicted[is_target], minlength=n_classes),
         ]
     )
+
+
+def _check_test_data(X_source, y_source, X_target):
+    """The labelled source rows and the target rows, or a clear error.
+
+    Rows of ``y_source`` marked unlabeled (``-1`` or ``NaN``, the package's
+    convention) are left out: they cannot be counted in a class. NaN in
+    ``X`` is left to the estimator, as in :class:`LabelShiftClassifier`.
+    """
+    check = {"accept_sparse": ["csr", "csc"], "dtype": None}
+    X_source = check_array(
+        X_source, ensure_all_finite=False, input_name="X_source", **check
+    )
+    X_target = check_array(
+        X_target,
+        ensure_all_finite=False,
+        ensure_min_samples=0,
+        input_name="X_target",
+        **check,
+    )
+    y_source = column_or_1d(y_source)
+    check_consistent_length(X_source, y_source)
+    if X_target.shape[0] == 0:
+        raise ValueError(
+            "label_shift_test compares the source with the target: X_target "
+            "needs at least one row."
+        )
+    if X_target.shape[1] != X_source.shape[1]:
+        raise ValueError(
+            f"X_source has {X_source.shape[1]} features and X_target "
+            f"{X_target.shape[1]}: both must hold the same columns."
+        )
+    labeled = ~unlabeled_mask(y_source, task="classification")
+    # NaN marks unlabeled rows whatever the task, -1 only in classification.
+    minus_one = ~labeled & ~unlabeled_mask(y_source, task="regression")
+    classes = np.unique(y_source[labeled])
+    if classes.size < 2:
+        raise ValueError(
+            "label_shift_test needs labelled source rows of at least two "
+            f"classes in y_source; got {classes.tolist()} (rows labelled -1 or "
+            "NaN are unlabeled; if -1 is a class, encode y_source first, for "
+            "example with sklearn.preprocessing.LabelEncoder)."
+        )
+    check_classification_targets(y_source[labeled])
+    if np.any(minus_one):
+        warnings.warn(
+            f"label_shift_test: {int(np.sum(minus_one))} of the {y_source.size} "
+            "rows of y_source carry the label -1, which is reserved for "
+            "unlabeled rows: they are left out. If -1 is one of your classes, "
+            "encode y_source first (for example with "
+            "sklearn.preprocessing.LabelEncoder).",
+            UnlabeledSourceRowsWarning,
+            stacklevel=3,
+        )
+    return X_source[labeled], y_source[labeled], X_target
 
 
 @validate_params(
@@ -99,10 +164,13 @@ def label_shift_test(
     Parameters
     ----------
     X_source : {array-like, sparse matrix} of shape (n_source, n_features)
-        Labelled source rows.
+        Labelled source rows. NaN is left to ``estimator``.
 
     y_source : array-like of shape (n_source,)
-        Their labels.
+        Their labels. Rows labelled ``-1`` or ``NaN`` are unlabeled and left
+        out (with an
+        :class:`~sktransfer.exceptions.UnlabeledSourceRowsWarning` for
+        ``-1``, which a class of the problem could be).
 
     X_target : {array-like, sparse matrix} of shape (n_target, n_features)
         Target rows; their labels are not needed.
@@ -161,9 +229,7 @@ def label_shift_test(
     >>> result.pvalue < 0.01
     True
     """
-    X_source = check_array(X_source, accept_sparse=["csr", "csc"], dtype=None)
-    X_target = check_array(X_target, accept_sparse=["csr", "csc"], dtype=None)
-    y_source = column_or_1d(y_source)
+    X_source, y_source, X_target = _check_test_data(X_source, y_source, X_target)
     if estimator is None:
         estimator = LogisticRegression()
     rng = check_random_state(random_state)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .._plotting import DOMAIN_COLOURS, new_axes
+from .._plotting import DOMAIN_COLOURS, check_drawable, check_entries, new_axes
 
 __all__ = ["LabelShiftDisplay"]
 
@@ -28,6 +28,10 @@ class LabelShiftDisplay:
     true_priors : array-like of shape (n_classes,), default=None
         The true target priors, when known.
 
+    confidence_level : float, default=None
+        Coverage of ``interval``, named in the legend ("95% bootstrap
+        interval"); None leaves the level out.
+
     Attributes
     ----------
     ax_ : matplotlib Axes
@@ -44,18 +48,39 @@ class LabelShiftDisplay:
     >>> from sktransfer.label_shift import LabelShiftDisplay
     >>> display = LabelShiftDisplay(
     ...     classes=[0, 1], source_priors=[0.5, 0.5], target_priors=[0.8, 0.2],
-    ...     interval=[[0.75, 0.85], [0.15, 0.25]])
+    ...     interval=[[0.75, 0.85], [0.15, 0.25]], confidence_level=0.9)
     >>> display = display.plot()  # doctest: +SKIP
     """
 
     def __init__(
-        self, *, classes, source_priors, target_priors, interval=None, true_priors=None
+        self,
+        *,
+        classes,
+        source_priors,
+        target_priors,
+        interval=None,
+        true_priors=None,
+        confidence_level=None,
     ):
         self.classes = np.asarray(classes)
         self.source_priors = np.asarray(source_priors, dtype=np.float64)
         self.target_priors = np.asarray(target_priors, dtype=np.float64)
         self.interval = None if interval is None else np.asarray(interval)
         self.true_priors = None if true_priors is None else np.asarray(true_priors)
+        self.confidence_level = confidence_level
+
+    def _check_shapes(self):
+        """One prior (two bounds) per class in each array, or a ValueError."""
+        n_classes = self.classes.size
+        for name in ("source_priors", "target_priors", "true_priors"):
+            values = getattr(self, name)
+            if values is not None:
+                check_entries(name, values, n_classes, "classes")
+        if self.interval is not None and self.interval.shape != (n_classes, 2):
+            raise ValueError(
+                f"interval has shape {self.interval.shape}; expected "
+                f"({n_classes}, 2), a lower and an upper bound per class."
+            )
 
     def plot(self, ax=None):
         """Draw the bars.
@@ -70,6 +95,7 @@ class LabelShiftDisplay:
         display : LabelShiftDisplay
             With ``ax_``, ``figure_`` and ``bars_`` set.
         """
+        self._check_shapes()
         ax = new_axes(ax, f"{type(self).__name__}.plot")
         position = np.arange(self.classes.size)
         width = 0.4
@@ -94,6 +120,13 @@ class LabelShiftDisplay:
             color=DOMAIN_COLOURS["target"],
             label="target, estimated",
         )
+        if self.interval is not None:
+            level = (
+                ""
+                if self.confidence_level is None
+                else f"{100 * self.confidence_level:g}% "
+            )
+            self.bars_["target"].errorbar.set_label(f"{level}bootstrap interval")
         if self.true_priors is not None:
             ax.scatter(
                 position + width / 2,
@@ -120,21 +153,50 @@ class LabelShiftDisplay:
         ----------
         estimator : fitted LabelShiftClassifier or LabelShiftReweighter
             Its ``classes_``, ``source_priors_``, ``target_priors_`` and
-            ``target_priors_interval_`` are drawn.
+            ``target_priors_interval_`` are drawn, the interval labelled
+            with its ``confidence_level``. An interval that is the estimate
+            on both sides (``n_bootstrap=0``, given ``target_priors``, no
+            target row) is not drawn.
 
         true_priors : array-like of shape (n_classes,), default=None
             The true target priors, when known.
 
         ax : matplotlib Axes, default=None
+            Axes to draw on; None creates a figure.
 
         Returns
         -------
         display : LabelShiftDisplay
+            With ``ax_``, ``figure_`` and ``bars_`` set.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            When ``estimator`` is not fitted.
+
+        ValueError
+            When ``estimator`` is not a label-shift estimator.
         """
+        check_drawable(
+            estimator,
+            f"{cls.__name__}.from_estimator",
+            attributes=(
+                "classes_",
+                "source_priors_",
+                "target_priors_",
+                "target_priors_interval_",
+                "confidence_level",
+            ),
+            what="the priors of a LabelShiftClassifier or LabelShiftReweighter",
+        )
+        interval = estimator.target_priors_interval_
+        if np.array_equal(interval[:, 0], interval[:, 1]):
+            interval = None
         return cls(
             classes=estimator.classes_,
             source_priors=estimator.source_priors_,
             target_priors=estimator.target_priors_,
-            interval=estimator.target_priors_interval_,
+            interval=interval,
             true_priors=true_priors,
+            confidence_level=estimator.confidence_level,
         ).plot(ax=ax)

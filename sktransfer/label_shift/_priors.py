@@ -139,9 +139,27 @@ def _estimate(
     return priors / priors.sum(), calibrator
 
 
+def _check_proba(proba, name):
+    """``proba`` as a float array of probabilities, or a ValueError naming it."""
+    proba = check_array(proba, ensure_min_samples=0, input_name=name)
+    if proba.shape[0] == 0:
+        raise ValueError(f"{name} needs at least one row of probabilities.")
+    # Float32 probabilities sum to one only up to a few units of 1e-7.
+    sums = proba.sum(axis=1)
+    if np.any(proba < 0) or not np.allclose(sums, 1, atol=1e-5):
+        raise ValueError(
+            f"{name} must hold probabilities, non-negative rows summing to one "
+            f"(a classifier's predict_proba); got values in [{proba.min():g}, "
+            f"{proba.max():g}] and rows summing to [{sums.min():g}, "
+            f"{sums.max():g}]. Scores such as decision_function's are not "
+            "probabilities."
+        )
+    return proba
+
+
 def _check_probabilities(proba_source, y_source, proba_target):
-    proba_source = check_array(proba_source, input_name="proba_source")
-    proba_target = check_array(proba_target, input_name="proba_target")
+    proba_source = _check_proba(proba_source, "proba_source")
+    proba_target = _check_proba(proba_target, "proba_target")
     y_source = column_or_1d(y_source)
     n_classes = proba_source.shape[1]
     if proba_target.shape[1] != n_classes or len(y_source) != len(proba_source):
@@ -150,6 +168,9 @@ def _check_probabilities(proba_source, y_source, proba_target):
             f"y_source one label per source row; got shapes {proba_source.shape}, "
             f"{proba_target.shape} and {y_source.shape}."
         )
+    # Whole numbers in a float array (labels read from a table) are indices.
+    if y_source.dtype.kind == "f" and np.all(np.mod(y_source, 1) == 0):
+        y_source = y_source.astype(np.int64)
     if not np.issubdtype(y_source.dtype, np.integer) or (
         y_source.min() < 0 or y_source.max() >= n_classes
     ):
@@ -201,11 +222,13 @@ def estimate_target_priors(
     ----------
     proba_source : array-like of shape (n_source, n_classes)
         The classifier's probabilities on labelled source rows it was not
-        trained on (a held-out split, or out-of-fold predictions).
+        trained on (a held-out split, or out-of-fold predictions): values in
+        ``[0, 1]``, each row summing to one.
 
     y_source : array-like of shape (n_source,)
-        Their labels, encoded ``0 .. n_classes - 1`` as the columns. Every
-        class needs at least one row.
+        Their labels, encoded ``0 .. n_classes - 1`` as the columns
+        (integers, or floats holding whole numbers). Every class needs at
+        least one row.
 
     proba_target : array-like of shape (n_target, n_classes)
         The classifier's probabilities on the unlabeled target rows.

@@ -1,6 +1,6 @@
 """Maximum mean discrepancy: the statistic and its permutation test."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,6 +10,9 @@ from sklearn.utils.validation import check_array
 from .._compat import Interval, StrOptions, validate_params
 from .._kernels import KERNELS, kernel_blocks, kernel_matvec, resolve_kernel
 from ._samples import _check_pair
+
+# Relative tolerance of mmd_test's ties: scipy.stats.permutation_test's.
+_TIE_RTOL = 100 * np.finfo(np.float64).eps
 
 
 def _self_terms(X, w, kernel, params, block_size):
@@ -158,10 +161,13 @@ class MMDTestResult:
         The biased squared MMD between the two samples.
 
     pvalue : float
-        Permutation p-value, ``(1 + #{null >= statistic}) / (1 + n_permutations)``.
+        Permutation p-value, ``(1 + #{null >= statistic}) / (1 + n_permutations)``,
+        where a null value within rounding error of the statistic counts as
+        a tie (see :func:`mmd_test`).
 
     null_distribution : ndarray of shape (n_permutations,)
-        The statistic under random relabelling of the pooled rows.
+        The statistic under random relabelling of the pooled rows; left out
+        of the ``repr``.
 
     gamma : float or None
         The kernel width used (None for kernels without one).
@@ -169,7 +175,8 @@ class MMDTestResult:
 
     statistic: float
     pvalue: float
-    null_distribution: np.ndarray
+    # A thousand numbers would drown the repr.
+    null_distribution: np.ndarray = field(repr=False)
     gamma: float | None
 
 
@@ -201,6 +208,11 @@ def mmd_test(
     distribution comes from reassigning the pooled rows to two groups of the
     original sizes at random; the kernel width is set once on the pooled
     sample, which permutations leave unchanged, so the test keeps its level.
+    A null value within ``100`` machine epsilons (relative to the largest
+    kernel value, the size of the terms the statistic sums) of the statistic
+    counts as a tie, as in :func:`scipy.stats.permutation_test`: two
+    identical samples get ``p = 1``, not a statistic of rounding noise that
+    beats every permutation.
 
     Parameters
     ----------
@@ -276,7 +288,15 @@ def mmd_test(
     ):
         signs = np.stack([rng.permutation(labels) for _ in batch], axis=1)
         null[batch] = np.einsum("ij,ij->j", signs, K @ signs)
-    pvalue = (1.0 + np.count_nonzero(null >= statistic)) / (1.0 + n_permutations)
+    # A null value within rounding error of the statistic is a tie, as in
+    # scipy.stats.permutation_test (100 eps), but relative to the terms the
+    # statistic sums, each at most the largest kernel value (the weights'
+    # absolute values sum to 2, so 4 max|K| bounds them), not to the
+    # statistic: between two identical samples it is rounding noise about
+    # zero, and relative to itself it would beat every permutation.
+    tolerance = _TIE_RTOL * 4.0 * max(K.max(), -K.min())
+    ties_or_more = np.count_nonzero(null >= statistic - tolerance)
+    pvalue = (1.0 + ties_or_more) / (1.0 + n_permutations)
     return MMDTestResult(
         statistic=statistic,
         pvalue=float(pvalue),

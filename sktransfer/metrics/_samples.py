@@ -1,17 +1,30 @@
-"""The two samples every shift measure compares, validated alike."""
+"""The samples every shift measure compares, validated alike."""
 
 import numpy as np
 from sklearn.utils.validation import check_array
 
 
-def _check_pair(X_source, X_target):
-    """Validate two samples as 2-D float arrays with the same features."""
-    samples = []
-    for name, X in (("X_source", X_source), ("X_target", X_target)):
+def _check_sample(X, name):
+    """``X`` as a 2-D float array, rows flattened; ``name`` names it in errors."""
+    try:
         X = check_array(
             X, allow_nd=True, dtype=[np.float64, np.float32], input_name=name
         )
-        samples.append(X.reshape(X.shape[0], -1))
+    except (ValueError, TypeError) as exc:
+        # numpy's "could not convert string to float" names neither the
+        # sample nor the fix.
+        if "convert" not in str(exc):
+            raise
+        raise ValueError(
+            f"{name} must hold numbers; {exc}. Encode string or categorical "
+            "columns first (for example with sklearn.preprocessing.OneHotEncoder)."
+        ) from exc
+    return X.reshape(X.shape[0], -1)
+
+
+def _check_pair(X_source, X_target):
+    """Validate two samples as 2-D float arrays with the same features."""
+    samples = [_check_sample(X_source, "X_source"), _check_sample(X_target, "X_target")]
     if samples[0].shape[1] != samples[1].shape[1]:
         raise ValueError(
             f"X_source has {samples[0].shape[1]} features per row but X_target has "

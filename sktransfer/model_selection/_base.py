@@ -2,13 +2,18 @@
 
 The validation fold's rows and domains, calls that pass ``sample_domain`` to
 estimators that take it, probabilities, features, row losses, and
-``_BaseDomainScorer``, the scorer protocol every scorer subclasses.
+``_BaseDomainScorer``, the scorer protocol every scorer subclasses; and the
+reading of a search's ``cv_results_`` that the refit rule and the display
+share.
 """
 
+import difflib
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, is_classifier, is_regressor
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.pipeline import Pipeline
@@ -18,7 +23,11 @@ from sklearn.utils.metadata_routing import (
     MetadataRequest,
     get_routing_for_object,
 )
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
 
 from .._compat import StrOptions, _num_samples, _routing_enabled
 from .._domain import DomainData, _take_rows, check_sample_domain, unlabeled_mask
@@ -33,6 +42,46 @@ _ROUTING_HINT = (
     "params={'sample_domain': sample_domain}, or call the scorer with "
     "sample_domain=..."
 )
+# How to show the scorers the target rows, when a whole data set has none.
+_NO_TARGET_HINT = (
+    "If y holds the true labels of the target rows (as the data set builders' "
+    "return_X_y=True gives them), mask them: y[sample_domain < 0] = -1 (NaN "
+    "for regression), which works with metadata routing on or off; or enable "
+    "metadata routing (sklearn.set_config(enable_metadata_routing=True)) and "
+    "pass params={'sample_domain': sample_domain, 'groups': sample_domain} "
+    "to the search or cross-validation"
+)
+
+
+def _did_you_mean(unknown, known):
+    """``"; did you mean [...] for 'name'"`` for each unknown name near a known one."""
+    return "".join(
+        f"; did you mean {close} for {name!r}"
+        for name in unknown
+        if (close := difflib.get_close_matches(name, known, n=3))
+    )
+
+
+def _cv_metrics(cv_results, caller):
+    """The metrics of a search's ``cv_results_``: the ``<name>`` of its means."""
+    if not isinstance(cv_results, Mapping):
+        raise ValueError(
+            f"{caller} reads a search's cv_results_, a dict; got "
+            f"{type(cv_results).__name__}. Pass search.cv_results_."
+        )
+    prefix = "mean_test_"
+    return [key[len(prefix) :] for key in cv_results if key.startswith(prefix)]
+
+
+def _all_failed(key):
+    """The error for a ``cv_results_`` column ``key`` that is NaN everywhere."""
+    return ValueError(
+        f"Every candidate's {key} is NaN: the scorer failed on the validation "
+        "folds (scikit-learn's 'Scoring failed' warnings say why; "
+        "error_score='raise' in the search raises the first failure). With the "
+        "label-free scorers of sktransfer.model_selection this most often means "
+        f"that no fold had target rows. {_NO_TARGET_HINT}."
+    )
 
 
 def _task(estimator):
@@ -60,6 +109,30 @@ class _Fold(DomainData):
     def rows(self, mask):
         """``X`` and ``sample_domain`` of the rows selected by ``mask``."""
         return _take_rows(self.X, mask), self.sample_domain[mask]
+
+
+def _check_estimator(estimator, name):
+    """Refuse an unfitted estimator, and a classifier that learned ``-1``.
+
+    A plain classifier fitted on the one-table convention takes the
+    unlabeled rows' ``-1`` for a class, and every score of it would be
+    silently wrong.
+    """
+    check_is_fitted(estimator)
+    if is_classifier(estimator):
+        classes = getattr(estimator, "classes_", None)
+        if (
+            classes is not None
+            and unlabeled_mask(np.asarray(classes), task="classification").any()
+        ):
+            raise ValueError(
+                f"{name}: {type(estimator).__name__} has -1 among its classes_, "
+                "so it was fitted on the unlabeled rows as if -1 were a class. "
+                "Fit it on the labelled source rows: wrap it in "
+                "SourceOnlyClassifier, or build the pipeline with "
+                "make_da_pipeline, which does so (-1 is reserved for unlabeled "
+                "rows; encode a class called -1 with LabelEncoder)."
+            )
 
 
 def _read_fold(estimator, X, y, sample_domain):
@@ -171,12 +244,14 @@ def _probabilities(estimator, X, sample_domain, name):
     return np.asarray(_call(estimator, "predict_proba", X, sample_domain), dtype=float)
 
 
-def _features(estimator, X, sample_domain):
-    """The representation the estimator predicts from, as a 2-D array.
+def _features(estimator, X, sample_domain, name):
+    """The representation the estimator predicts from, as a dense 2-D array.
 
     ``estimator.transform(X)`` when the estimator has one (a deep net's
     learned features), else for a pipeline the transform of every step but
-    the last, else ``X`` itself.
+    the last, else ``X`` itself. Sparse features are refused: the domain
+    classifier of ``name`` is fitted on dense ones, and making a sparse
+    matrix of many columns dense can exhaust memory.
     """
     if hasattr(estimator, "transform"):
         Z = _call(estimator, "transform", X, sample_domain)
@@ -184,6 +259,15 @@ def _features(estimator, X, sample_domain):
         Z = _call(estimator[:-1], "transform", X, sample_domain)
     else:
         Z = X
+    if issparse(Z):
+        raise ValueError(
+            f"{name} fits its domain classifier on dense features, and the "
+            f"features of {type(estimator).__name__} are a sparse matrix of shape "
+            f"{Z.shape}: reduce them to a few dense columns before the model (for "
+            "example with sklearn.decomposition.TruncatedSVD as a pipeline step), "
+            "or score with PredictionEntropyScorer, SoftNeighborhoodDensityScorer "
+            "or ReverseValidationScorer, which take sparse X."
+        )
     if hasattr(Z, "detach"):  # a torch tensor
         Z = Z.detach().cpu().numpy()
     Z = np.asarray(Z, dtype=float)
@@ -258,6 +342,7 @@ class _BaseDomainScorer(BaseEstimator):
             Greater is better.
         """
         self._validate_params()
+        _check_estimator(estimator, type(self).__name__)
         fold = _read_fold(estimator, X, y, sample_domain)
         self._check_fold(fold)
         return float(self._score(estimator, fold))
@@ -265,6 +350,14 @@ class _BaseDomainScorer(BaseEstimator):
     def _check_fold(self, fold):
         name = type(self).__name__
         if not fold.target.any():
+            if not fold.given and fold.labeled.all():
+                # The common trap: the builders' y keeps the target labels,
+                # and without routing nothing else marks the target rows.
+                raise ValueError(
+                    f"{name} found no target rows in the validation fold: no "
+                    "sample_domain reached the scorer and y has a label on every "
+                    f"row, so every row counts as a source row. {_NO_TARGET_HINT}."
+                )
             raise ValueError(
                 f"{name} found no target rows in the validation fold: mark them "
                 "with a negative sample_domain (routed to the scorer) or with the "

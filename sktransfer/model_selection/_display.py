@@ -1,10 +1,66 @@
 """ModelSelectionDisplay: what each selection rule picked, against hindsight."""
 
+from collections.abc import Mapping
+from numbers import Integral
+
 import numpy as np
 
 from .._plotting import DOMAIN_COLOURS, new_axes
+from ._base import _all_failed, _cv_metrics, _did_you_mean
 
 __all__ = ["ModelSelectionDisplay"]
+
+
+def _draw_scores(values, name):
+    """``values`` as a 1-D float array of finite scores, one per draw."""
+    try:
+        scores = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{name} must be an array of scores, one per draw; {error}"
+        ) from None
+    if scores.ndim != 1 or scores.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array of scores, one per draw; got "
+            f"shape {scores.shape}."
+        )
+    if not np.all(np.isfinite(scores)):
+        raise ValueError(
+            f"{name} holds NaN or infinite scores: every draw needs the target "
+            "score of a fitted candidate."
+        )
+    return scores
+
+
+def _scorer_means(cv_results, scorers):
+    """``scorer name -> mean_test_<name>`` of ``cv_results``, checked."""
+    names = _cv_metrics(cv_results, "ModelSelectionDisplay.from_cv_results")
+    if isinstance(scorers, str) or not scorers:
+        raise ValueError(
+            "scorers must be a non-empty list of the scorers' names in "
+            f"cv_results; got {scorers!r}."
+        )
+    unknown = [name for name in scorers if name not in names]
+    if unknown:
+        raise ValueError(
+            f"cv_results has no mean_test_<name> for the scorer(s) {unknown}"
+            f"{_did_you_mean(unknown, names)}. Its scorers are: {names}."
+        )
+    means = {
+        name: np.asarray(cv_results[f"mean_test_{name}"], float) for name in scorers
+    }
+    lengths = {name: mean.shape for name, mean in means.items()}
+    if len(set(lengths.values())) > 1 or any(
+        len(shape) != 1 for shape in lengths.values()
+    ):
+        raise ValueError(
+            "The scorers' mean_test_<name> in cv_results must be 1-D arrays with "
+            f"one score per candidate, as many for each; got the shapes {lengths}."
+        )
+    for name, mean in means.items():
+        if np.isnan(mean).all():
+            raise _all_failed(f"mean_test_{name}")
+    return means
 
 
 class ModelSelectionDisplay:
@@ -15,7 +71,8 @@ class ModelSelectionDisplay:
     it picked, over draws, with the standard error of that mean; a dashed
     line at source only and a solid one at the candidate best in hindsight
     (chosen on the target labels, which no rule may read), both averaged
-    over the draws.
+    over the draws. Every array holds one finite score per draw, as many for
+    each: other shapes, NaN or infinite scores raise a ``ValueError``.
 
     Parameters
     ----------
@@ -60,12 +117,29 @@ class ModelSelectionDisplay:
         hindsight_scores,
         score_name="target accuracy",
     ):
+        if not isinstance(rule_scores, Mapping) or not rule_scores:
+            raise ValueError(
+                "rule_scores must be a non-empty dict, rule name -> the target "
+                f"score of its pick in each draw; got {rule_scores!r}."
+            )
         self.rule_scores = {
-            name: np.atleast_1d(np.asarray(values, dtype=np.float64))
+            name: _draw_scores(values, f"rule_scores[{name!r}]")
             for name, values in rule_scores.items()
         }
-        self.baseline_scores = np.atleast_1d(np.asarray(baseline_scores, float))
-        self.hindsight_scores = np.atleast_1d(np.asarray(hindsight_scores, float))
+        self.baseline_scores = _draw_scores(baseline_scores, "baseline_scores")
+        self.hindsight_scores = _draw_scores(hindsight_scores, "hindsight_scores")
+        lengths = {
+            "baseline_scores": self.baseline_scores.size,
+            "hindsight_scores": self.hindsight_scores.size,
+        }
+        lengths.update(
+            {f"rule_scores[{name!r}]": v.size for name, v in self.rule_scores.items()}
+        )
+        if len(set(lengths.values())) > 1:
+            raise ValueError(
+                "rule_scores, baseline_scores and hindsight_scores must hold one "
+                f"score per draw, as many for each; got the lengths {lengths}."
+            )
         self.score_name = score_name
 
     def plot(self, ax=None):
@@ -156,11 +230,24 @@ class ModelSelectionDisplay:
         -------
         display : ModelSelectionDisplay
         """
+        means = _scorer_means(cv_results, scorers)
+        n_candidates = len(cv_results[f"mean_test_{scorers[0]}"])
         target_scores = np.asarray(target_scores, dtype=np.float64)
-        picks = {
-            name: int(np.nanargmax(np.asarray(cv_results[f"mean_test_{name}"], float)))
-            for name in scorers
-        }
+        if target_scores.shape != (n_candidates,):
+            raise ValueError(
+                "target_scores must hold one score per candidate of cv_results "
+                f"({n_candidates}); got an array of shape {target_scores.shape}."
+            )
+        if not (
+            isinstance(baseline_index, Integral)
+            and not isinstance(baseline_index, bool)
+            and 0 <= baseline_index < n_candidates
+        ):
+            raise ValueError(
+                "baseline_index must be the index of the source-only candidate, "
+                f"an int in [0, {n_candidates}); got {baseline_index!r}."
+            )
+        picks = {name: int(np.nanargmax(mean)) for name, mean in means.items()}
         return cls(
             rule_scores={name: target_scores[pick] for name, pick in picks.items()},
             baseline_scores=target_scores[baseline_index],

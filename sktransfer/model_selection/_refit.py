@@ -1,9 +1,14 @@
 """BaselineUnlessBetter: a search keeps the baseline unless a candidate beats it."""
 
 import re
-from numbers import Integral
+from collections.abc import Mapping
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.model_selection import ParameterGrid
+
+from .._compat import Interval, InvalidParameterError, validate_parameter_constraints
+from ._base import _all_failed, _BaseDomainScorer, _cv_metrics, _did_you_mean
 
 
 class BaselineUnlessBetter:
@@ -20,16 +25,26 @@ class BaselineUnlessBetter:
     otherwise. Put the source-only model in the grid as the baseline, so
     that the search rarely ends below doing nothing.
 
+    A search calls its ``refit`` rule only after every fit: call
+    :meth:`check` on the search first to learn of a baseline that matches no
+    candidate, or a ``scoring`` that names no metric of the search, before
+    the fits. A candidate whose mean score is NaN (a scorer that failed on
+    one of its folds) is never picked; scores that are NaN for every
+    candidate, or for the baseline, raise a ``ValueError`` that says why,
+    rather than a pick among failures.
+
     Parameters
     ----------
     baseline : dict or int
         The baseline candidate: its parameters (every item must match one
-        candidate's ``params``, such as ``{"final": SourceOnlyClassifier()}``
-        compared by ``repr``) or its index in ``cv_results_``.
+        candidate's ``params``, values compared by ``repr``, such as
+        ``{"coral": "passthrough"}`` for a pipeline step that the grid
+        replaces) or its index in ``cv_results_``.
 
     scoring : str, default="score"
         The metric to compare, as named in ``cv_results_``
-        (``"mean_test_<scoring>"``); ``"score"`` for a single metric.
+        (``"mean_test_<scoring>"``): ``"score"`` for a single metric, the
+        key of the scorer in a dict of scorers.
 
     n_se : float, default=1.0
         How many standard errors of the per-fold gain the best candidate must
@@ -54,7 +69,15 @@ class BaselineUnlessBetter:
     0
     >>> BaselineUnlessBetter({"C": 1}, n_se=0)(cv_results)
     1
+    >>> BaselineUnlessBetter({"C": 1}).check({"C": [1, 10]})  # before a search
+    0
     """
+
+    _parameter_constraints: dict = {
+        "baseline": [dict, Interval(Integral, 0, None, closed="left")],
+        "scoring": [str],
+        "n_se": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(self, baseline, *, scoring="score", n_se=1.0):
         self.baseline = baseline
@@ -67,9 +90,89 @@ class BaselineUnlessBetter:
             f"n_se={self.n_se!r})"
         )
 
+    def _validate_params(self):
+        name = type(self).__name__
+        if isinstance(self.baseline, bool):
+            # An int to Python, but surely not the index the user meant.
+            raise InvalidParameterError(
+                f"The 'baseline' parameter of {name} must be an instance of "
+                f"'dict' or an int in the range [0, inf). Got {self.baseline!r} "
+                "instead."
+            )
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {key: getattr(self, key) for key in self._parameter_constraints},
+            caller_name=name,
+        )
+
+    def check(self, search):
+        """Check, before fitting, that the rule applies to a search.
+
+        A search calls its ``refit`` rule after every fit; this method finds
+        the mistakes that would make the rule fail then: a baseline that
+        matches no candidate (or several), or a ``scoring`` that names no
+        metric of the search.
+
+        Parameters
+        ----------
+        search : GridSearchCV, dict or list of dicts
+            A :class:`~sklearn.model_selection.GridSearchCV` (fitted or not),
+            or a parameter grid as ``GridSearchCV`` takes it.
+
+        Returns
+        -------
+        index : int
+            The baseline's index among the candidates, as in the search's
+            ``cv_results_["params"]``.
+
+        Raises
+        ------
+        ValueError
+            When the baseline matches no candidate or several (the message
+            names the candidates' parameters), or ``scoring`` no metric of
+            the search.
+        """
+        self._validate_params()
+        if isinstance(search, Mapping | list | tuple):
+            grid = search
+        elif hasattr(search, "param_grid"):
+            grid = search.param_grid
+            self._check_metrics(search.scoring)
+        else:
+            raise ValueError(
+                f"{type(self).__name__}.check takes a GridSearchCV or a parameter "
+                f"grid (a dict or a list of dicts); got {type(search).__name__}. "
+                "The candidates of a randomized search are drawn at fit time, "
+                "and cannot be checked before it."
+            )
+        return self._baseline_index(list(ParameterGrid(grid)))
+
+    def _check_metrics(self, scoring):
+        """Refuse a ``scoring`` that names no metric of a search's ``scoring``."""
+        if isinstance(scoring, Mapping | list | tuple | set):
+            metrics = list(scoring)
+        elif scoring is None or isinstance(scoring, str | _BaseDomainScorer):
+            metrics = ["score"]  # one metric, which a search calls "score"
+        else:
+            # Another callable may return a dict of metrics, which only the
+            # fits tell.
+            return
+        if self.scoring not in metrics:
+            raise ValueError(self._unknown_metric(metrics))
+
+    def _unknown_metric(self, metrics):
+        return (
+            f"{type(self).__name__}(scoring={self.scoring!r}) names no metric of "
+            f"the search{_did_you_mean([self.scoring], metrics)}. Its metrics are "
+            f"{sorted(metrics)}: pass "
+            "scoring= the key of the scorer to compare in a dict of scorers, or "
+            "'score' for a single metric."
+        )
+
     def _baseline_index(self, params):
+        """The index of the baseline among the candidates ``params``."""
         if isinstance(self.baseline, Integral):
-            if not 0 <= self.baseline < len(params):
+            if not self.baseline < len(params):
                 raise ValueError(
                     f"baseline={self.baseline} is not the index of one of the "
                     f"{len(params)} candidates."
@@ -83,12 +186,55 @@ class BaselineUnlessBetter:
                 for key, value in self.baseline.items()
             )
         ]
-        if len(matches) != 1:
+        if not matches:
             raise ValueError(
-                f"baseline={self.baseline!r} matches {len(matches)} candidates; "
-                "give parameters that single one out, or its index."
+                f"baseline={self.baseline!r} matches none of the {len(params)} "
+                f"candidates: {self._mismatch(params)}"
+            )
+        if len(matches) > 1:
+            raise ValueError(
+                f"baseline={self.baseline!r} matches {len(matches)} candidates "
+                f"(indices {matches}); give parameters that single one out, or "
+                "its index."
             )
         return matches[0]
+
+    def _mismatch(self, params):
+        """Why no candidate matches: unknown keys, or the values to choose from."""
+        keys = sorted({key for candidate in params for key in candidate})
+        unknown = [key for key in self.baseline if key not in keys]
+        if unknown:
+            hints = _did_you_mean(unknown, keys)
+            return (
+                f"no candidate has the parameter(s) {unknown}{hints}. The "
+                f"candidates' parameters are: {', '.join(keys)}."
+            )
+        values = {
+            key: sorted(
+                {repr(candidate[key]) for candidate in params if key in candidate}
+            )
+            for key in self.baseline
+        }
+        listed = "; ".join(f"{key}: {', '.join(v)}" for key, v in values.items())
+        return (
+            "no candidate has all of these values (compared by repr). The "
+            f"candidates' values are: {listed}."
+        )
+
+    def _scores(self, cv_results):
+        """The mean scores of the metric and the keys of its split scores."""
+        name = type(self).__name__
+        metrics = _cv_metrics(cv_results, name)
+        if "params" not in cv_results:
+            raise ValueError(
+                f"{name} reads the candidates' params in cv_results; it has none."
+            )
+        key = f"mean_test_{self.scoring}"
+        if key not in cv_results:
+            raise ValueError(self._unknown_metric(metrics))
+        mean = np.asarray(cv_results[key], dtype=float)
+        split_key = re.compile(rf"split\d+_test_{re.escape(self.scoring)}")
+        return mean, [name for name in cv_results if split_key.fullmatch(name)]
 
     def __call__(self, cv_results):
         """The index of the candidate to refit.
@@ -102,14 +248,25 @@ class BaselineUnlessBetter:
         -------
         index : int
             The best candidate's index, or the baseline's.
+
+        Raises
+        ------
+        ValueError
+            When the scores of every candidate, or of the baseline, are NaN.
         """
-        if self.n_se < 0:
-            raise ValueError(f"n_se must be non-negative; got {self.n_se}.")
+        self._validate_params()
+        mean, split_keys = self._scores(cv_results)
         index = self._baseline_index(cv_results["params"])
-        mean = np.asarray(cv_results[f"mean_test_{self.scoring}"], dtype=float)
+        key = f"mean_test_{self.scoring}"
+        if np.isnan(mean).all():
+            raise _all_failed(key)
+        if np.isnan(mean[index]):
+            raise ValueError(
+                f"The baseline's {key} (candidate {index}) is NaN: the scorer "
+                "failed on some of its folds, and no candidate can be compared "
+                "with it. Pass error_score='raise' to the search to see why."
+            )
         best = int(np.nanargmax(mean))
-        split_key = re.compile(rf"split\d+_test_{re.escape(self.scoring)}")
-        split_keys = [key for key in cv_results if split_key.fullmatch(key)]
         if best == index or not split_keys:
             return best
         gains = np.array(

@@ -4,12 +4,14 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.sparse import issparse
 from scipy.special import logsumexp
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import get_tags
 
 from .._compat import HasMethods, Interval, StrOptions
 from ..reweight import DensityRatioWeighter
@@ -46,9 +48,13 @@ class ImportanceWeightedScorer(_BaseDomainScorer):
     ----------
     weighter : weighter, default=None
         A weighter of the package (fitted as
-        ``weighter.fit(X, sample_domain=...)``, weights of the source rows in
-        ``weights_``), cloned at every call. Image arrays are weighed as flat
-        vectors. None means
+        ``weighter.fit(X, y, sample_domain=...)``, weights of the source rows
+        in ``weights_``), cloned at every call: a weighter of the package
+        reads no target label, and a label-shift weighter
+        (:class:`~sktransfer.label_shift.LabelShiftReweighter`) reads the
+        source labels it needs. Image arrays are weighed as flat vectors;
+        sparse ``X`` needs a weighter that takes it (the default does not).
+        None means
         ``DensityRatioWeighter(method="classifier")``: a logistic regression
         of source against target rows on standardised features, which is
         fast, works in any dimension and, unlike kernel mean matching,
@@ -102,9 +108,20 @@ class ImportanceWeightedScorer(_BaseDomainScorer):
         if weighter is None:
             weighter = DensityRatioWeighter(method="classifier")
         X = fold.X
+        if issparse(X) and not get_tags(weighter).input_tags.sparse:
+            raise ValueError(
+                f"{type(self).__name__}: X is sparse, and its weighter "
+                f"{type(weighter).__name__} takes dense X only. Pass X.toarray() "
+                "if it fits in memory, reduce X to a few dense columns first "
+                "(sklearn.decomposition.TruncatedSVD), or give a weighter that "
+                "takes sparse X, such as LabelShiftReweighter under label shift."
+            )
         if getattr(X, "ndim", 2) > 2:  # images: weighed as flat vectors
             X = np.asarray(X).reshape(X.shape[0], -1)
-        weighter = clone(weighter).fit(X, sample_domain=fold.sample_domain)
+        # The weighter gets y as the estimators give it theirs: a weighter of
+        # the package reads the source labels alone (a label-shift weighter
+        # needs them), never a target label.
+        weighter = clone(weighter).fit(X, fold.y, sample_domain=fold.sample_domain)
         beta = np.zeros(fold.sample_domain.shape[0])
         beta[fold.source] = weighter.weights_
         weights = beta[fold.labeled_source]
@@ -267,6 +284,9 @@ class DeepEmbeddedValidationScorer(_BaseDomainScorer):
     The score is minus the risk. The source rows are predicted and
     transformed with their own ``sample_domain`` when the estimator takes
     it: with metadata routing off, a pipeline treats them as target rows.
+    The features must be dense: sparse ones (a sparse ``X`` that reaches the
+    model as it is) are refused, as the domain classifier is fitted on
+    standardised dense features.
 
     Parameters
     ----------
@@ -281,7 +301,9 @@ class DeepEmbeddedValidationScorer(_BaseDomainScorer):
 
     loss : {"log_loss", "zero_one", "squared_error"} or None, default=None
         Loss of a row. None means ``"log_loss"`` (cross-entropy, as in the
-        paper) for classifiers and ``"squared_error"`` for regressors.
+        paper) for classifiers and ``"squared_error"`` for regressors. A
+        loss of the other task (``"squared_error"`` between class labels, a
+        classification loss of real values) is refused.
 
     cv : int, default=5
         Number of parts of the cross-fitting, at most the number of source
@@ -353,11 +375,29 @@ class DeepEmbeddedValidationScorer(_BaseDomainScorer):
                 weights[rows] = fitted.predict_weights(features[rows])
         return weights[fold.labeled_source]
 
+    def _loss(self, estimator):
+        """``loss``, or the default of the estimator's task; checked against it."""
+        classifier = is_classifier(estimator)
+        if self.loss is None:
+            return "log_loss" if classifier else "squared_error"
+        if classifier and self.loss == "squared_error":
+            raise ValueError(
+                f"{type(self).__name__}(loss='squared_error') measures the "
+                f"distance between numbers, and {type(estimator).__name__} is a "
+                "classifier: pass loss='log_loss' or loss='zero_one', or None."
+            )
+        if is_regressor(estimator) and self.loss != "squared_error":
+            raise ValueError(
+                f"{type(self).__name__}(loss={self.loss!r}) is a classification "
+                f"loss, and {type(estimator).__name__} is a regressor: pass "
+                "loss='squared_error', or None."
+            )
+        return self.loss
+
     def _score(self, estimator, fold):
-        loss = self.loss
-        if loss is None:
-            loss = "log_loss" if is_classifier(estimator) else "squared_error"
-        features = _features(estimator, fold.X, fold.sample_domain)
+        loss = self._loss(estimator)
+        name = type(self).__name__
+        features = _features(estimator, fold.X, fold.sample_domain, name)
         weights = self._weights(features, fold)
         X_source, domains = fold.rows(fold.labeled_source)
         losses = _row_losses(
@@ -366,7 +406,7 @@ class DeepEmbeddedValidationScorer(_BaseDomainScorer):
             fold.y[fold.labeled_source],
             domains,
             loss,
-            type(self).__name__,
+            name,
         )
         return -_control_variate_risk(losses, weights)
 

@@ -19,6 +19,7 @@ from .._compat import (
     validate_parameter_constraints,
 )
 from .._domain import check_sample_domain, unlabeled_mask
+from ._base import _NO_TARGET_HINT
 
 
 def _fold_domains(name, n_samples, y, groups):
@@ -56,7 +57,10 @@ class DomainShuffleSplit(GroupsConsumerMixin, BaseCrossValidator):
     The domains come from ``groups`` (give ``sample_domain``, as to
     scikit-learn's group splitters; with metadata routing, pass
     ``params={"groups": sample_domain, ...}``), or, when ``groups`` is None,
-    from ``y``: unlabeled rows (``-1`` or ``NaN``) are target rows.
+    from ``y``: unlabeled rows (``-1`` or ``NaN``) are target rows. Data
+    without target rows is refused with a ``ValueError``: it is most often a
+    ``y`` that still holds the target labels, on which every label-free
+    scorer would fail.
 
     Parameters
     ----------
@@ -147,7 +151,17 @@ class DomainShuffleSplit(GroupsConsumerMixin, BaseCrossValidator):
         """
         self._check_params()
         n_samples = _num_samples(X)
-        domains = _fold_domains(type(self).__name__, n_samples, y, groups)
+        name = type(self).__name__
+        domains = _fold_domains(name, n_samples, y, groups)
+        if not np.any(domains < 0):
+            # Every fold would lack the target rows that the scorers of this
+            # module need; inside a search they would fail on every fold.
+            raise ValueError(
+                f"{name} found no target rows: no negative id in groups (or, "
+                "without groups, no -1 or NaN in y). "
+                f"{_NO_TARGET_HINT}. To split the rows of a single domain, use "
+                "sklearn.model_selection.StratifiedShuffleSplit."
+            )
         if y is None:
             labeled = np.zeros(n_samples, dtype=bool)
         else:

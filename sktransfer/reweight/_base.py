@@ -5,6 +5,7 @@ from abc import abstractmethod
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_array
 
 from .._compat import _fit_context
 from .._domain import DomainAwareMixin
@@ -29,7 +30,7 @@ def effective_sample_size(weights):
     Parameters
     ----------
     weights : array-like of shape (n_samples,)
-        Non-negative weights.
+        Non-negative, finite weights; anything else raises a ``ValueError``.
 
     Returns
     -------
@@ -42,7 +43,23 @@ def effective_sample_size(weights):
     >>> effective_sample_size([1, 1, 1, 1]), effective_sample_size([4, 0, 0, 0])
     (4.0, 1.0)
     """
-    weights = np.asarray(weights, dtype=np.float64)
+    weights = check_array(
+        weights,
+        ensure_2d=False,
+        ensure_min_samples=0,
+        dtype=np.float64,
+        input_name="weights",
+    )
+    if weights.ndim != 1:
+        raise ValueError(
+            "effective_sample_size takes a 1-D array of weights, one per row; "
+            f"got shape {weights.shape}."
+        )
+    if np.any(weights < 0):
+        raise ValueError(
+            "effective_sample_size takes non-negative weights; got a minimum of "
+            f"{weights.min():.3g}."
+        )
     squares = np.sum(weights**2)
     return float(np.sum(weights) ** 2 / squares) if squares > 0 else 0.0
 

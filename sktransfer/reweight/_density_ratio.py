@@ -30,7 +30,10 @@ _ALPHAS = np.logspace(-3, 1, 9)
 
 def _candidates(value, name):
     """The values a hyper-parameter is searched over, as a 1-D float array."""
-    values = np.asarray(value, dtype=np.float64).reshape(-1)
+    try:
+        values = np.asarray(value, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        values = np.array([])  # Not numbers: refused below.
     if values.size == 0 or not np.all(np.isfinite(values) & (values > 0)):
         raise ValueError(
             f"{name} must be a positive number or a non-empty list of positive "
@@ -278,9 +281,14 @@ class DensityRatioWeighter(BaseWeighter):
         a bandwidth. An int is the number of shuffled
         :class:`~sklearn.model_selection.KFold` folds.
 
-    random_state : int, RandomState instance or None, default=None
-        Draws the basis centres, the pairs of leave-one-out rounds and the
-        shuffled folds. The classifier ``estimator`` keeps its own.
+    random_state : int, RandomState instance or None, default=0
+        Draws the basis centres (when there are more than ``n_centers``
+        target rows), the pairs of the leave-one-out rounds and the shuffled
+        folds of the hyper-parameter searches. The default fixes the draws,
+        so that two fits on the same rows give the same weights (and a grid
+        search compares its candidates on the same draws); None draws
+        afresh at every fit from numpy's global generator. The classifier
+        ``estimator`` keeps its own.
 
     Attributes
     ----------
@@ -404,7 +412,7 @@ class DensityRatioWeighter(BaseWeighter):
         target_share=0.1,
         alpha=None,
         cv=5,
-        random_state=None,
+        random_state=0,
     ):
         self.method = method
         self.estimator = estimator
@@ -488,10 +496,18 @@ class DensityRatioWeighter(BaseWeighter):
         centers = self._standardize(self.centers_)
         return kernel_matvec(Z, centers, self.coef_, "rbf", {"gamma": self.gamma_})
 
-    def _folds(self, rng):
-        if isinstance(self.cv, Integral):
-            return KFold(self.cv, shuffle=True, random_state=rng)
-        return self.cv
+    def _folds(self, rng, n_rows, domain, parameter):
+        """The folds that choose ``parameter`` on the ``n_rows`` rows of ``domain``."""
+        if not isinstance(self.cv, Integral):
+            return self.cv
+        if n_rows < self.cv:
+            raise ValueError(
+                f"method={self.method!r} chooses {parameter} by cv={self.cv}-fold "
+                f"cross-validation of the {domain} rows, which needs at least "
+                f"{self.cv} of them; got {n_rows}. Lower cv, or pass one "
+                f"{parameter}."
+            )
+        return KFold(self.cv, shuffle=True, random_state=rng)
 
     def _draw_centers(self, n_target, rng):
         """Indices of the target rows the basis functions are centred on."""
@@ -533,9 +549,8 @@ class DensityRatioWeighter(BaseWeighter):
             if not search:
                 densities.append(density.fit(Z))
                 continue
-            grid = GridSearchCV(
-                density, {"bandwidth": bandwidths}, cv=self._folds(rng)
-            ).fit(Z)
+            folds = self._folds(rng, Z.shape[0], domain, "bandwidth")
+            grid = GridSearchCV(density, {"bandwidth": bandwidths}, cv=folds).fit(Z)
             # KernelDensity.score sums over rows; per row, domains compare.
             n_test = Z.shape[0] / grid.n_splits_
             self.cv_results_[f"mean_test_score_{domain}"] = (
@@ -548,7 +563,8 @@ class DensityRatioWeighter(BaseWeighter):
         gammas = self._gamma_candidates(Z_source, Z_target)
         if gammas.size > 1:
             scores = np.zeros(gammas.size)
-            folds = list(self._folds(rng).split(Z_target))
+            folds = self._folds(rng, Z_target.shape[0], "target", "gamma")
+            folds = list(folds.split(Z_target))
             for train, test in folds:
                 centers = Z_target[train[self._draw_centers(train.size, rng)]]
                 for k, gamma in enumerate(gammas):

@@ -1,10 +1,13 @@
 """ImportanceWeightsDisplay: where a weighter put the weight, and how much."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.decomposition import PCA
 
-from .._domain import check_sample_domain
-from .._plotting import DOMAIN_COLOURS, new_axes
+from .._compat import _num_samples
+from .._domain import check_sample_domain, validate_X
+from .._plotting import DOMAIN_COLOURS, check_drawable, check_entries, new_axes
 from ._base import effective_sample_size
 
 __all__ = ["ImportanceWeightsDisplay"]
@@ -76,15 +79,17 @@ class ImportanceWeightsDisplay:
         display : ImportanceWeightsDisplay
             With ``axes_``, ``figure_`` and ``effective_sample_size_`` set.
         """
+        caller = f"{type(self).__name__}.plot"
+        self._check_arrays()
         if axes is None:
-            axes = new_axes(
-                None,
-                f"{type(self).__name__}.plot",
-                ncols=2,
-                figsize=(9, 3.4),
-                squeeze=False,
-            )[0]
-        hist_ax, scatter_ax = np.asarray(axes, dtype=object).ravel()
+            axes = new_axes(None, caller, ncols=2, figsize=(9, 3.4), squeeze=False)[0]
+        axes = np.asarray(axes, dtype=object).ravel()
+        if axes.size != 2:
+            raise ValueError(
+                f"{caller} draws two panels, the histogram and the scatter: axes "
+                f"must be two matplotlib Axes; got {axes.size}."
+            )
+        hist_ax, scatter_ax = axes
         self.effective_sample_size_ = effective_sample_size(self.weights)
         hist_ax.hist(self.weights, bins=bins, color=DOMAIN_COLOURS["source"])
         hist_ax.set_xlabel("weight")
@@ -102,6 +107,9 @@ class ImportanceWeightsDisplay:
             ("source", self.source_values),
             ("target", self.target_values),
         ):
+            if values.size == 0:
+                # No target rows (a fit without them): no density to draw.
+                continue
             density_ax.hist(
                 values,
                 bins=edges,
@@ -123,6 +131,21 @@ class ImportanceWeightsDisplay:
         self.axes_ = np.array([hist_ax, scatter_ax], dtype=object)
         self.figure_ = hist_ax.figure
         return self
+
+    def _check_arrays(self):
+        """Refuse weights and feature values that do not fit together."""
+        for name, values in (
+            ("weights", self.weights),
+            ("target_values", self.target_values),
+        ):
+            if values.ndim != 1:
+                raise ValueError(
+                    f"{name} must be a 1-D array, one entry per row; got shape "
+                    f"{values.shape}."
+                )
+        check_entries(
+            "source_values", self.source_values, self.weights.shape[0], "weights"
+        )
 
     @classmethod
     def from_estimator(
@@ -147,44 +170,77 @@ class ImportanceWeightsDisplay:
             The domains the weighter was fitted with.
 
         feature : int, str or None, default=None
-            The column drawn (an index, or a name of ``feature_names_in_``);
-            None draws the first principal component of all rows.
+            The column drawn (an index, negative ones counting from the end,
+            or a name of the weighter's ``feature_names_in_``); None draws the
+            first principal component of all rows.
 
         axes : array-like of two matplotlib Axes, default=None
+            As in :meth:`plot`.
 
         Returns
         -------
         display : ImportanceWeightsDisplay
         """
-        X = np.asarray(X, dtype=np.float64)
-        sample_domain = check_sample_domain(sample_domain, X.shape[0], y=y, default=1)
+        caller = f"{cls.__name__}.from_estimator"
+        check_drawable(
+            weighter,
+            caller,
+            attributes=["weights_"],
+            what="the source weights of a fitted weighter (its weights_, such as "
+            "KMMReweighter's)",
+        )
+        n_rows = _num_samples(X)
+        if y is not None:
+            check_entries("y", np.asarray(y), n_rows, "X")
+        sample_domain = check_sample_domain(sample_domain, n_rows, y=y, default=1)
+        # The weighter's own check: X must have the columns it was fitted on.
+        X = validate_X(weighter, X, reset=False, dtype=np.float64)
         source, target = sample_domain > 0, sample_domain < 0
+        weights = np.asarray(weighter.weights_)
+        if weights.shape != (source.sum(),):
+            raise ValueError(
+                f"The weighter holds weights of shape {weights.shape} and X "
+                f"{int(source.sum())} source rows: pass the X and the "
+                "sample_domain it was fitted on."
+            )
         if feature is None:
             values = PCA(1).fit_transform(X)[:, 0]
             name = "first principal component"
         else:
-            if isinstance(feature, str):
-                names = list(getattr(weighter, "feature_names_in_", []))
-                if feature not in names:
-                    raise ValueError(
-                        f"feature {feature!r} is not among the weighter's "
-                        f"feature_names_in_ {names}."
-                    )
-                feature = names.index(feature)
-                name = names[feature]
-            else:
-                name = f"feature {feature}"
-            values = X[:, feature]
-        weights = np.asarray(weighter.weights_)
-        if weights.shape[0] != source.sum():
-            raise ValueError(
-                f"The weighter holds {weights.shape[0]} weights and X "
-                f"{int(source.sum())} source rows: pass the X and the "
-                "sample_domain it was fitted on."
-            )
+            column = _column(feature, weighter, X.shape[1])
+            values = X[:, column]
+            name = f"feature {column}" if isinstance(feature, Integral) else feature
         return cls(
             weights=weights,
             source_values=values[source],
             target_values=values[target],
             feature_name=name,
         ).plot(axes=axes)
+
+
+def _column(feature, weighter, n_features):
+    """The index of the column ``feature`` names (an index or a column name)."""
+    if isinstance(feature, str):
+        names = list(getattr(weighter, "feature_names_in_", []))
+        if not names:
+            raise ValueError(
+                f"feature={feature!r} names a column, but "
+                f"{type(weighter).__name__} was fitted without column names; "
+                "pass the column's index, or fit it on a DataFrame."
+            )
+        if feature not in names:
+            raise ValueError(
+                f"feature {feature!r} is not among the weighter's "
+                f"feature_names_in_ {names}."
+            )
+        return names.index(feature)
+    if not isinstance(feature, Integral) or isinstance(feature, bool):
+        raise ValueError(
+            "feature must be a column index (int), a column name (str) or None; "
+            f"got {feature!r}."
+        )
+    if not -n_features <= feature < n_features:
+        raise ValueError(
+            f"feature={feature} is not a column of X, which has {n_features} features."
+        )
+    return int(feature) % n_features

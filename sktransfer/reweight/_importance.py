@@ -5,9 +5,11 @@ from numbers import Real
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, clone
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import Pipeline
+from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.validation import has_fit_parameter
 
-from .._compat import HasMethods, Interval, StrOptions
+from .._compat import HasMethods, Interval, StrOptions, _routing_enabled
 from .._domain import DomainAwarePredictorMixin
 from ..baseline import _BaseSourceModel, _ClassifierDelegation
 from ._base import effective_sample_size
@@ -49,6 +51,59 @@ def _auto_flatten(beta, fraction=_AUTO_ESS_FRACTION):
     return low
 
 
+def _weight_param(estimator, owner):
+    """The ``fit`` parameter through which ``estimator`` takes sample weights.
+
+    ``"sample_weight"`` when its ``fit`` has one. A Pipeline's ``fit`` has
+    none of its own and weighs through its final step: without metadata
+    routing by ``"<step>__sample_weight"``, scikit-learn's name for a step's
+    parameter; with routing on by ``"sample_weight"``, which the pipeline
+    passes to the steps that request it, the final step among them.
+    """
+    if has_fit_parameter(estimator, "sample_weight"):
+        return "sample_weight"
+    if isinstance(estimator, Pipeline):
+        name, final = estimator.steps[-1]
+        if not _routing_enabled():
+            return f"{name}__{_weight_param(final, owner)}"
+        if get_routing_for_object(final).consumes("fit", ["sample_weight"]):
+            return "sample_weight"
+        raise ValueError(
+            f"{owner} fits the final step of its Pipeline with sample_weight, "
+            "and with metadata routing on a pipeline passes sample_weight only "
+            f"to the steps that request it: call set_fit_request(sample_weight="
+            f"True) on {type(final).__name__}, the final step."
+        )
+    raise ValueError(
+        f"{owner} trains its estimator with sample_weight, and "
+        f"{type(estimator).__name__}.fit takes no sample_weight. Use an "
+        "estimator whose fit takes it (as a Pipeline's final step, too)."
+    )
+
+
+def _check_source_weights(weighter, n_source):
+    """The fitted ``weighter``'s ``weights_``, or an error naming what is wrong."""
+    name = type(weighter).__name__
+    if not hasattr(weighter, "weights_"):
+        raise ValueError(
+            f"The weighter {name} has no weights_ after fit: pass an estimator "
+            "of the source rows' weights, such as KMMReweighter, "
+            "DensityRatioWeighter or LabelShiftReweighter."
+        )
+    weights = np.asarray(weighter.weights_, dtype=np.float64)
+    if weights.shape != (n_source,):
+        raise ValueError(
+            f"The weighter {name} gave weights_ of shape {weights.shape}; "
+            f"expected ({n_source},), one weight per source row."
+        )
+    if not np.all(np.isfinite(weights) & (weights >= 0)):
+        raise ValueError(
+            f"The weighter {name} gave weights_ that are not all finite and "
+            "non-negative."
+        )
+    return weights
+
+
 class _BaseImportanceWeighted(_BaseSourceModel):
     """Fit a weighter on all rows, then the estimator on weighted source rows."""
 
@@ -81,12 +136,7 @@ class _BaseImportanceWeighted(_BaseSourceModel):
         return {**super()._children(), "weighter": self._default_weighter()}
 
     def _source_weights(self, X, data, rows, routed):
-        estimator = self._default_estimator()
-        if not has_fit_parameter(estimator, "sample_weight"):
-            raise ValueError(
-                f"{type(self).__name__} trains its estimator with sample_weight, "
-                f"and {type(estimator).__name__}.fit takes no sample_weight."
-            )
+        param = _weight_param(self._default_estimator(), type(self).__name__)
         # The weighter sees every row with the domains the fit uses, and the
         # labels, of which it reads the source ones at most (a label-shift
         # weighter needs them); its weights_ follow the source rows in row
@@ -95,7 +145,7 @@ class _BaseImportanceWeighted(_BaseSourceModel):
             X, data.y, sample_domain=data.sample_domain, **routed["weighter"]["fit"]
         )
         beta = np.zeros(data.sample_domain.shape[0])
-        beta[data.source] = self.weighter_.weights_
+        beta[data.source] = _check_source_weights(self.weighter_, data.source.sum())
         beta = beta[rows]
         self.flatten_ = (
             _auto_flatten(beta) if self.flatten == "auto" else float(self.flatten)
@@ -112,7 +162,7 @@ class _BaseImportanceWeighted(_BaseSourceModel):
         # regularisation strength keeps its meaning.
         self.weights_ = beta / beta.mean()
         self.effective_sample_size_ = effective_sample_size(self.weights_)
-        return self.weights_
+        return {param: self.weights_}
 
 
 class ImportanceWeightedClassifier(
@@ -136,12 +186,21 @@ class ImportanceWeightedClassifier(
     (``estimator.set_fit_request(sample_weight=True)``), as any metadata,
     and the weighter receives the ``fit`` metadata it requests.
 
+    A :class:`~sklearn.pipeline.Pipeline` as the estimator is weighted
+    through its final step, as scikit-learn users pass a step its
+    parameters: without metadata routing as ``<step>__sample_weight``
+    (under which name a weight of your own, given to ``fit``, multiplies
+    the importance weights); with routing on as ``sample_weight``, which the
+    final step must request (``set_fit_request(sample_weight=True)``) and
+    the other steps request or decline.
+
     Parameters
     ----------
     estimator : classifier, default=None
         The classifier to fit with ``sample_weight = beta``; a
         :class:`~sklearn.linear_model.LogisticRegression` when None. Its ``fit`` must
-        accept ``sample_weight``.
+        accept ``sample_weight``, or, for a Pipeline, its final step's (see
+        above).
 
     weighter : estimator, default=None
         Estimator of ``beta = P_T(x) / P_S(x)`` fitted on source and target
@@ -234,14 +293,15 @@ class ImportanceWeightedRegressor(
     The regression counterpart of :class:`ImportanceWeightedClassifier`;
     unlabeled rows carry ``NaN`` in ``y`` (or a negative ``sample_domain``).
     A ``sample_weight`` passed to ``fit`` multiplies the importance weights,
-    as there.
+    and a Pipeline as the estimator is weighted through its final step, as
+    there.
 
     Parameters
     ----------
     estimator : regressor, default=None
         The regressor to fit with ``sample_weight = beta``; a
         :class:`~sklearn.linear_model.Ridge` when None. Its ``fit`` must
-        accept ``sample_weight``.
+        accept ``sample_weight``, or, for a Pipeline, its final step's.
 
     weighter : estimator, default=None
         Estimator of ``beta = P_T(x) / P_S(x)`` fitted on source and target

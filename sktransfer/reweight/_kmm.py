@@ -203,17 +203,17 @@ class KMMReweighter(BaseWeighter):
 
     gamma : float, default=None
         Kernel width; for ``"rbf"`` and ``"laplacian"`` the median heuristic
-        on the pooled rows when None. Default kept by
+        on the pooled rows when None. Default measured by
         ``benchmarks/adaptation_defaults.py`` on biased-selection tables (see
         Notes).
 
     B : float, default=1000.0
         Upper bound on each weight: limits how much one source row may count.
-        Default kept by ``benchmarks/adaptation_defaults.py`` (see Notes).
+        Default measured by ``benchmarks/adaptation_defaults.py`` (see Notes).
 
     eps : float, default=None
         Tolerance on the mean weight, ``|mean(beta) - 1| <= eps``; by default
-        ``(sqrt(n_s) - 1) / sqrt(n_s)``, as in Huang et al., kept by
+        ``(sqrt(n_s) - 1) / sqrt(n_s)``, as in Huang et al., measured by
         ``benchmarks/adaptation_defaults.py`` (see Notes).
 
     n_components : "auto", int or None, default="auto"
@@ -239,10 +239,16 @@ class KMMReweighter(BaseWeighter):
         on the workers of a Dask cluster under
         ``joblib.parallel_backend("dask")``, each block's features travel
         back, never its kernel rows. None computes them here, one block at a
-        time. The solver's iterations run here either way.
+        time. The solver's iterations run here either way. A worker's BLAS
+        may sum in another order than here: the features then differ by
+        float32 rounding, which can lead the solver to other weights of as
+        low a discrepancy.
 
-    random_state : int, RandomState instance or None, default=None
-        Draws the Nystroem landmarks.
+    random_state : int, RandomState instance or None, default=0
+        Draws the Nystroem landmarks (the exact kernel draws nothing). The
+        default fixes them, so that two fits on the same rows give the same
+        weights; None draws them afresh at every fit from numpy's global
+        generator.
 
     Attributes
     ----------
@@ -279,9 +285,13 @@ class KMMReweighter(BaseWeighter):
     Notes
     -----
     The defaults, the median heuristic for ``gamma``, ``B=1000`` and the
-    ``eps`` of Huang et al., were kept by ``benchmarks/adaptation_defaults.py``
-    on biased-selection tables, against ``B=10``, ``eps = B / sqrt(n_s)``
-    and scikit-learn's ``gamma = 1 / n_features``. The optimum's weights can
+    ``eps`` of Huang et al., are those of the paper. On the biased-selection
+    tables of ``benchmarks/adaptation_defaults.py`` neither they nor
+    ``B=10``, ``eps = B / sqrt(n_s)`` or a kernel four times narrower keep
+    every table within a point of source-only on the seeds that check the
+    defaults, and the options differ by less than the seeds' spread: the
+    narrower kernel is the least bad there and the worse one on the reported
+    seeds, so the paper's defaults are kept. The optimum's weights can
     be uneven, and a model trained with them as they are can do worse than
     source-only; :class:`ImportanceWeightedClassifier` flattens them by
     default (``flatten="auto"``) to keep an effective sample size of half
@@ -336,7 +346,7 @@ class KMMReweighter(BaseWeighter):
         max_iter=1000,
         block_size=None,
         n_jobs=None,
-        random_state=None,
+        random_state=0,
     ):
         self.kernel = kernel
         self.gamma = gamma
