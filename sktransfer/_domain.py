@@ -16,6 +16,7 @@ Estimators call :func:`check_domain_data` (usually through
 :class:`DomainAwareMixin`) and never read ``y`` or ``sample_domain`` directly.
 """
 
+import contextlib
 import warnings
 from dataclasses import dataclass
 
@@ -349,23 +350,33 @@ def check_domain_data(
     return DomainData(X=X, y=y, sample_domain=sample_domain, labeled=labeled)
 
 
-def validate_X(estimator, X, **check_params):
-    """:func:`~sklearn.utils.validation.validate_data` for ``X`` alone.
+@contextlib.contextmanager
+def _numbers_needed(subject):
+    """Re-raise numpy's conversion error with ``subject`` and the fix.
 
-    The one place every estimator validates ``X`` (fit and predict time):
     numpy's "could not convert string to float" names neither the parameter
-    nor the fix, so it is re-raised with both.
+    nor the fix; ``subject`` says which input needed numbers
+    ("KMMReweighter needs numeric X").
     """
     try:
-        return validate_data(estimator, X, **check_params)
+        yield
     except (ValueError, TypeError) as exc:
         if "convert" not in str(exc) and "numeric" not in str(exc):
             raise
         raise ValueError(
-            f"{type(estimator).__name__} needs numeric X; {exc} Encode string or "
-            "categorical columns first (for example with "
-            "sklearn.preprocessing.OneHotEncoder in a pipeline)."
+            f"{subject}; {exc} Encode string or categorical columns first (for "
+            "example with sklearn.preprocessing.OneHotEncoder in a pipeline)."
         ) from exc
+
+
+def validate_X(estimator, X, **check_params):
+    """:func:`~sklearn.utils.validation.validate_data` for ``X`` alone.
+
+    The one place every estimator validates ``X`` (fit and predict time),
+    with numpy's conversion error reworded by :func:`_numbers_needed`.
+    """
+    with _numbers_needed(f"{type(estimator).__name__} needs numeric X"):
+        return validate_data(estimator, X, **check_params)
 
 
 def _warn_unlabeled_source(name, y, labeled, source):

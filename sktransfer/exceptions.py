@@ -1,5 +1,7 @@
 """Warnings and errors raised by sktransfer."""
 
+import difflib
+
 __all__ = [
     "NoTargetDomainWarning",
     "SmallEffectiveSampleSizeWarning",
@@ -49,3 +51,16 @@ class UnlabeledSourceRowsWarning(UserWarning):
     is only partly labelled is legitimate: silence the warning with the
     :mod:`warnings` filters.
     """
+
+
+def _did_you_mean(unknown, known):
+    """``"; did you mean [...] for 'name'"`` for each unknown name near a known one.
+
+    The hint of every error about a misspelt name (a network's layers, a
+    search's parameters or metrics).
+    """
+    return "".join(
+        f"; did you mean {close} for {name!r}"
+        for name in unknown
+        if (close := difflib.get_close_matches(name, known, n=3))
+    )

@@ -2,7 +2,6 @@
 
 import contextlib
 import copy
-import difflib
 from functools import partial
 from numbers import Integral
 
@@ -14,6 +13,7 @@ from torch import nn
 
 from .._compat import Interval, StrOptions, _fit_context
 from .._dask import is_dask_array, map_row_blocks
+from ..exceptions import _did_you_mean
 from ._base import copy_module, resolve_device
 from ._inference import as_tensor, run_in_batches
 from .images import DATA_FORMATS, to_channels_first
@@ -100,14 +100,9 @@ class LayerOutputs(nn.Module):
         names = [name for name, _ in module.named_modules()]
         unknown = [name for name in self.layers if name not in names]
         if unknown:
-            hints = "".join(
-                f"; did you mean {close} for {name!r}"
-                for name in unknown
-                if (close := difflib.get_close_matches(name, names, n=3))
-            )
             raise ValueError(
-                f"Unknown layer name(s) {unknown}{hints}. The layers of this "
-                f"network are: {', '.join(names[1:])}."
+                f"Unknown layer name(s) {unknown}{_did_you_mean(unknown, names)}. "
+                f"The layers of this network are: {', '.join(names[1:])}."
             )
 
     def _pooling_of(self, layer):

@@ -3,22 +3,15 @@
 import numpy as np
 from sklearn.utils.validation import check_array
 
+from .._domain import _numbers_needed
+
 
 def _check_sample(X, name):
     """``X`` as a 2-D float array, rows flattened; ``name`` names it in errors."""
-    try:
+    with _numbers_needed(f"{name} must hold numbers"):
         X = check_array(
             X, allow_nd=True, dtype=[np.float64, np.float32], input_name=name
         )
-    except (ValueError, TypeError) as exc:
-        # numpy's "could not convert string to float" names neither the
-        # sample nor the fix.
-        if "convert" not in str(exc):
-            raise
-        raise ValueError(
-            f"{name} must hold numbers; {exc}. Encode string or categorical "
-            "columns first (for example with sklearn.preprocessing.OneHotEncoder)."
-        ) from exc
     return X.reshape(X.shape[0], -1)
 
 

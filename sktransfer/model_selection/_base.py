@@ -7,7 +7,6 @@ reading of a search's ``cv_results_`` that the refit rule and the display
 share.
 """
 
-import difflib
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,15 +50,6 @@ _NO_TARGET_HINT = (
     "pass params={'sample_domain': sample_domain, 'groups': sample_domain} "
     "to the search or cross-validation"
 )
-
-
-def _did_you_mean(unknown, known):
-    """``"; did you mean [...] for 'name'"`` for each unknown name near a known one."""
-    return "".join(
-        f"; did you mean {close} for {name!r}"
-        for name in unknown
-        if (close := difflib.get_close_matches(name, known, n=3))
-    )
 
 
 def _cv_metrics(cv_results, caller):

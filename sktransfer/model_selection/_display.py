@@ -6,7 +6,8 @@ from numbers import Integral
 import numpy as np
 
 from .._plotting import DOMAIN_COLOURS, new_axes
-from ._base import _all_failed, _cv_metrics, _did_you_mean
+from ..exceptions import _did_you_mean
+from ._base import _all_failed, _cv_metrics
 
 __all__ = ["ModelSelectionDisplay"]
 

@@ -8,7 +8,8 @@ import numpy as np
 from sklearn.model_selection import ParameterGrid
 
 from .._compat import Interval, InvalidParameterError, validate_parameter_constraints
-from ._base import _all_failed, _BaseDomainScorer, _cv_metrics, _did_you_mean
+from ..exceptions import _did_you_mean
+from ._base import _all_failed, _BaseDomainScorer, _cv_metrics
 
 
 class BaselineUnlessBetter:
