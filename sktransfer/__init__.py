@@ -33,6 +33,9 @@ deep
     distillation, with the torch modules they share.
 datasets
     Shifted data sets built from data that ships with installed packages.
+text
+    Texts as vectors: :class:`~sktransfer.text.SentenceEmbedder`, sentence
+    embeddings from a local sentence-transformers model (loaded on first use).
 exceptions
     :class:`~sktransfer.exceptions.NoTargetDomainWarning` and the other
     warnings sktransfer raises.
@@ -41,7 +44,15 @@ exceptions
 import importlib
 from typing import TYPE_CHECKING
 
-from . import datasets, exceptions, label_shift, metrics, model_selection, reweight
+from . import (
+    datasets,
+    exceptions,
+    label_shift,
+    metrics,
+    model_selection,
+    reweight,
+    text,
+)
 from ._domain import (
     UNLABELED,
     DomainAwareMixin,
@@ -161,6 +172,7 @@ __all__ = [
     "model_selection",
     "pack_domains",
     "reweight",
+    "text",
     "unlabeled_mask",
     "unpack_domains",
 ]

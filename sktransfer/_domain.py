@@ -375,6 +375,16 @@ def validate_X(estimator, X, **check_params):
     The one place every estimator validates ``X`` (fit and predict time),
     with numpy's conversion error reworded by :func:`_numbers_needed`.
     """
+    if issparse(X) and not check_params.get("accept_sparse", False):
+        # scikit-learn's own error says "convert", which _numbers_needed
+        # would take for a string column and answer with "encode with a
+        # OneHotEncoder", the very step that made X sparse.
+        raise ValueError(
+            f"{type(estimator).__name__} takes dense X only; got a sparse matrix. "
+            "A ColumnTransformer returns one when its OneHotEncoder outputs are "
+            "mostly zeros: pass OneHotEncoder(sparse_output=False) (or "
+            "ColumnTransformer(..., sparse_threshold=0)), or X.toarray()."
+        )
     with _numbers_needed(f"{type(estimator).__name__} needs numeric X"):
         return validate_data(estimator, X, **check_params)
 

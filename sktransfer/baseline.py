@@ -25,7 +25,13 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import HasMethods, _check_method_params, _fit_context, _routing_enabled
+from ._compat import (
+    HasMethods,
+    _check_method_params,
+    _fit_context,
+    _routing_enabled,
+    _safe_indexing,
+)
 from ._domain import DomainAwarePredictorMixin
 
 __all__ = ["SourceOnlyClassifier", "SourceOnlyRegressor"]
@@ -36,6 +42,17 @@ _PERMISSIVE = {
     "ensure_all_finite": False,
     "accept_sparse": ["csr", "csc"],
 }
+
+
+def _estimator_input(X, validated):
+    """What the wrapped estimator sees: a DataFrame as given, else ``validated``.
+
+    Validation turns a DataFrame into an array, which would take from the
+    wrapped estimator the column names (a ColumnTransformer that selects
+    columns by name) and dtypes (HistGradientBoosting's categorical columns)
+    it may need. The DataFrame holds the same rows, in the same order.
+    """
+    return X if hasattr(X, "iloc") else validated
 
 
 def _fit_router(owner, children):
@@ -153,19 +170,23 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
                     f"{data.X.shape[0]} rows; give one weight per row."
                 )
             fit_params[param] = weights * fit_params.get(param, 1.0)
+        X_estimator = _estimator_input(X, data.X)
         self.estimator_ = clone(self._default_estimator())
-        self.estimator_.fit(data.X[rows], data.y[rows], **fit_params)
-        self._fit_target(data, rows, fit_params)
+        self.estimator_.fit(
+            _safe_indexing(X_estimator, rows), data.y[rows], **fit_params
+        )
+        self._fit_target(X_estimator, data, rows, fit_params)
         return self
 
     def _check_source(self, data, rows):
         """Refuse, before any fit, parameters the training rows ``rows`` rule out."""
 
-    def _fit_target(self, data, rows, fit_params):
+    def _fit_target(self, X, data, rows, fit_params):
         """What a subclass learns beside ``estimator_``; nothing here.
 
-        ``fit_params`` are the estimator's, restricted to the training rows
-        ``rows``.
+        ``X`` holds every row as the estimator takes them (see
+        :func:`_estimator_input`); ``fit_params`` are the estimator's,
+        restricted to the training rows ``rows``.
         """
 
     def _route_fit_params(self, fit_params):
@@ -207,8 +228,8 @@ class _BaseSourceModel(MetaEstimatorMixin, BaseEstimator):
 
     def _delegate(self, method, X, sample_domain):
         check_is_fitted(self)
-        X, _ = self._validate_predict_data(X, sample_domain, **_PERMISSIVE)
-        return getattr(self.estimator_, method)(X)
+        validated, _ = self._validate_predict_data(X, sample_domain, **_PERMISSIVE)
+        return getattr(self.estimator_, method)(_estimator_input(X, validated))
 
     def predict(self, X, sample_domain=None):
         """Predict with the estimator fitted on the source rows.

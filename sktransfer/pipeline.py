@@ -38,7 +38,9 @@ def _is_plain_predictor(step):
     """
     return (
         (is_classifier(step) or is_regressor(step))
-        and not isinstance(step, DomainAwareMixin)
+        # A DAPipeline ends in a step that follows the convention: wrapping it
+        # would fit its domain-aware steps (an aligner) on the source alone.
+        and not isinstance(step, DomainAwareMixin | DAPipeline)
         and not _accepts_sample_domain(step)
     )
 

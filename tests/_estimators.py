@@ -4,11 +4,12 @@ runs (``test_dask.py``). ``test_common.py`` fails when one is missing.
 """
 
 import torch
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 import sktransfer
+from sktransfer.model_selection import AdaptationSearchCV
 
 
 def feature_noise(X, generator):
@@ -98,5 +99,10 @@ INSTANCES = {
     ],
     "DAPipeline": [
         sktransfer.make_da_pipeline(StandardScaler(), sktransfer.SourceOnlyClassifier())
+    ],
+    # Two folds: the checks' tables are small.
+    "AdaptationSearchCV": [
+        AdaptationSearchCV(LogisticRegression(), cv=2, random_state=0),
+        AdaptationSearchCV(Ridge(), cv=2, random_state=0),
     ],
 }

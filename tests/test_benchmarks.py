@@ -41,6 +41,8 @@ def test_every_script_is_run_here():
         "kmm_scaling.py",
         "label_shift.py",
         "model_selection.py",
+        "natural_shift.py",
+        "natural_shift_defaults.py",
         "reweighting.py",
         "shift_measures.py",
         "surrogate_pretraining.py",
@@ -50,6 +52,11 @@ def test_every_script_is_run_here():
 # What the results file of a script must say about where its figures come
 # from, beyond the header every script writes.
 PROTOCOL = {
+    "natural_shift.py": (
+        "target halves drawn at random",
+        "Development pairs (the search's defaults were looked at on them)",
+    ),
+    "natural_shift_defaults.py": ("Development pairs (",),
     "reweighting.py": (
         "into an adaptation half (fitted on without its labels) and a test half",
         "| wine (pca, bias 1) | 0 |",

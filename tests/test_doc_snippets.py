@@ -44,6 +44,7 @@ SLOW_PAGES = {
     "docs/user_guide/measuring_shift.md": "DANN and CDAN to draw (2.8 s)",
     "docs/user_guide/past_dann.md": "a grid search over 6 nets, 3 folds (8.4 s)",
     "docs/user_guide/surrogate_pretraining.md": "rotation pretraining, 3 fits (14.8 s)",
+    "docs/user_guide/text.md": "loads the sentence encoder (4 s, more when cold)",
 }
 
 _DIRECTIVE = re.compile(r"<!--\s*snippet\s+(?P<kind>\w+)\s*:(?P<body>.*?)-->", re.S)

@@ -17,6 +17,7 @@ _MODULES = (
     "sktransfer.metrics",
     "sktransfer.model_selection",
     "sktransfer.reweight",
+    "sktransfer.text",
 )
 
 

@@ -1015,3 +1015,38 @@ def test_baseline_unless_better_as_the_refit_of_a_grid_search(wine):
     ).fit(X, y)
     assert strict.best_index_ == 0
     assert strict.best_estimator_[-1].weighter is None
+
+
+class _UnitWeights(BaseEstimator):
+    """A weighter that gives every source row the weight 1."""
+
+    def fit(self, X, y=None, sample_domain=None):
+        self.weights_ = np.ones(int(np.sum(np.asarray(sample_domain) > 0)))
+        return self
+
+
+class _PredictsItsDomain(ClassifierMixin, BaseEstimator):
+    """Predicts 1 for target rows and 0 for source rows."""
+
+    def fit(self, X, y, sample_domain=None):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict(self, X, sample_domain=None):
+        if sample_domain is None:
+            return np.ones(len(X), dtype=int)
+        return (np.asarray(sample_domain) < 0).astype(int)
+
+
+@pytest.mark.parametrize(("predict_as", "expected_class"), [("own", 0), ("target", 1)])
+def test_importance_weighted_scorer_predicts_source_rows_as_asked(
+    predict_as, expected_class
+):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = np.r_[rng.integers(0, 2, 30), -np.ones(10, int)]
+    sample_domain = np.r_[np.ones(30, int), -np.ones(10, int)]
+    estimator = _PredictsItsDomain().fit(X, y)
+    scorer = ImportanceWeightedScorer(weighter=_UnitWeights(), predict_as=predict_as)
+    score = scorer(estimator, X, y, sample_domain=sample_domain)
+    assert score == pytest.approx(np.mean(y[:30] == expected_class))

@@ -15,6 +15,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.preprocessing import StandardScaler
 
 from sktransfer import (
+    CORAL,
     DAPipeline,
     DomainAwareTransformerMixin,
     SourceOnlyClassifier,
@@ -240,3 +241,18 @@ def test_a_hand_built_pipeline_refuses_a_plain_final_predictor(shifted):
         pipe.fit(X, np.where(sd < 0, -1, y))
     with pytest.raises(ValueError, match="make_da_pipeline"):
         pipe.fit(X, y, sample_domain=sd)
+
+
+def test_a_da_pipeline_as_a_step_is_not_wrapped_as_source_only():
+    # Its aligner must see the target rows: wrapped as source-only it would
+    # be fitted on the source alone, and CORAL would map nothing.
+    inner = make_da_pipeline(CORAL(), LogisticRegression())
+    outer = make_da_pipeline(StandardScaler(), inner)
+    assert outer.steps[-1][1] is inner
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(size=(60, 3)), rng.normal(2.0, 3.0, size=(40, 3))]
+    y = np.r_[(X[:60, 0] > 0).astype(int), -np.ones(40, int)]
+    outer.fit(X, y)
+    coral = outer.steps[-1][1].steps[0][1]
+    expected = CORAL().fit(StandardScaler().fit_transform(X), y)
+    np.testing.assert_allclose(coral.coral_map_, expected.coral_map_)

@@ -5,7 +5,7 @@ from sklearn.utils import Bunch, check_random_state
 
 from .._compat import validate_params
 from .._domain import pack_domains
-from ._base import _import_optional, _to_frame
+from ._base import _check_domain_names, _import_optional, _to_frame
 
 _PENGUIN_ISLANDS = ("Biscoe", "Dream", "Torgersen")
 _PENGUIN_FEATURES = [
@@ -14,21 +14,6 @@ _PENGUIN_FEATURES = [
     "flipper_length_mm",
     "body_mass_g",
 ]
-
-
-def _check_islands(islands, role):
-    names = [islands] if isinstance(islands, str) else list(islands)
-    if not names:
-        raise ValueError(f"{role} must name at least one island; got {islands!r}.")
-    unknown = [name for name in names if name not in _PENGUIN_ISLANDS]
-    if unknown:
-        raise ValueError(
-            f"Unknown island(s) {unknown} in {role}; the islands are "
-            f"{list(_PENGUIN_ISLANDS)}."
-        )
-    if len(set(names)) < len(names):
-        raise ValueError(f"{role} names an island more than once: {names}.")
-    return names
 
 
 @validate_params(
@@ -138,11 +123,9 @@ def load_penguins_islands(
     >>> data.X.shape, data.sample_domain.tolist().count(-1)
     ((333, 4), 163)
     """
-    sources = _check_islands(source, "source")
-    targets = _check_islands(target, "target")
-    shared = sorted(set(sources) & set(targets))
-    if shared:
-        raise ValueError(f"Island(s) {shared} are both in source and in target.")
+    sources, targets = _check_domain_names(
+        source, target, _PENGUIN_ISLANDS, noun="island"
+    )
     palmerpenguins = _import_optional("palmerpenguins", "load_penguins_islands")
 
     table = palmerpenguins.load_penguins().dropna(subset=[*_PENGUIN_FEATURES, "sex"])

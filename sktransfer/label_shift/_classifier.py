@@ -4,9 +4,10 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._compat import _safe_indexing
 from .._docstrings import fill_docstring
 from .._domain import DomainAwarePredictorMixin
-from ..baseline import _PERMISSIVE, _BaseSourceModel
+from ..baseline import _PERMISSIVE, _BaseSourceModel, _estimator_input
 from ._base import _attributes_doc, _LabelShiftEstimator, _parameters_doc
 
 __all__ = ["LabelShiftClassifier"]
@@ -120,8 +121,13 @@ class LabelShiftClassifier(
         if self.target_priors is not None:
             self._check_target_priors(np.unique(data.y[rows]))
 
-    def _fit_target(self, data, rows, fit_params):
-        self._fit_priors(data.X[rows], data.y[rows], data.X[data.target], fit_params)
+    def _fit_target(self, X, data, rows, fit_params):
+        self._fit_priors(
+            _safe_indexing(X, rows),
+            data.y[rows],
+            _safe_indexing(X, np.flatnonzero(data.target)),
+            fit_params,
+        )
 
     def predict_proba(self, X, sample_domain=None):
         """Class probabilities, corrected for the target priors on target rows.
@@ -141,8 +147,11 @@ class LabelShiftClassifier(
             Probability of each class, columns ordered as ``classes_``.
         """
         check_is_fitted(self)
-        X, sample_domain = self._validate_predict_data(X, sample_domain, **_PERMISSIVE)
-        proba = self._calibrator.transform(self.estimator_.predict_proba(X))
+        validated, sample_domain = self._validate_predict_data(
+            X, sample_domain, **_PERMISSIVE
+        )
+        proba = self.estimator_.predict_proba(_estimator_input(X, validated))
+        proba = self._calibrator.transform(proba)
         return _reweight_rows(proba, self.class_weights_, sample_domain < 0)
 
     def predict_log_proba(self, X, sample_domain=None):

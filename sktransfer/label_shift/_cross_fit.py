@@ -17,14 +17,14 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_random_state
 
-from .._compat import _check_method_params
+from .._compat import _check_method_params, _safe_indexing
 
 _DEFAULT_FOLDS = 5
 
 
 def _fit_fold(estimator, X, y, train, fit_params):
     params = _check_method_params(X, fit_params, indices=train)
-    return clone(estimator).fit(X[train], y[train], **params)
+    return clone(estimator).fit(_safe_indexing(X, train), y[train], **params)
 
 
 def _splitter(cv, y, rng):
@@ -75,10 +75,11 @@ def cross_fit_proba(
         Unfitted; cloned for each fold.
 
     X_source, y_source : arrays
-        The labelled source rows; ``y_source`` holds the original labels.
+        The labelled source rows (an array, a sparse matrix or a DataFrame);
+        ``y_source`` holds the original labels.
 
     X_target : array
-        The target rows; possibly empty.
+        The target rows, of the same kind; possibly empty.
 
     cv : int, cross-validation generator, iterable or None
         Folds of the source rows; an int means stratified, shuffled folds.
@@ -130,9 +131,9 @@ def cross_fit_proba(
                 f" and the source rows hold {classes.tolist()}: a classifier "
                 "fitted elsewhere must have been fitted on the same classes."
             )
-        proba_source[test] = model.predict_proba(X_source[test])
+        proba_source[test] = model.predict_proba(_safe_indexing(X_source, test))
         fold_source[test] = k
         if part.size:
-            proba_target[part] = model.predict_proba(X_target[part])
+            proba_target[part] = model.predict_proba(_safe_indexing(X_target, part))
         fold_target[part] = k
     return classes, y_index, proba_source, proba_target, fold_source, fold_target

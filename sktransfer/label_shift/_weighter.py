@@ -3,10 +3,10 @@
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._compat import _fit_context
+from .._compat import _fit_context, _safe_indexing
 from .._docstrings import fill_docstring
 from .._domain import DomainAwareMixin
-from ..baseline import _PERMISSIVE, _inner_input_tags
+from ..baseline import _PERMISSIVE, _estimator_input, _inner_input_tags
 from ..reweight import effective_sample_size
 from ._base import _attributes_doc, _LabelShiftEstimator, _parameters_doc
 
@@ -104,7 +104,13 @@ class LabelShiftReweighter(DomainAwareMixin, _LabelShiftEstimator, BaseEstimator
             X, y, sample_domain, labels="source", task="classification", **_PERMISSIVE
         )
         rows = data.labeled
-        self._fit_priors(data.X[rows], data.y[rows], data.X[data.target], {})
+        X_estimator = _estimator_input(X, data.X)
+        self._fit_priors(
+            _safe_indexing(X_estimator, np.flatnonzero(rows)),
+            data.y[rows],
+            _safe_indexing(X_estimator, np.flatnonzero(data.target)),
+            {},
+        )
         source = data.source
         weights = np.ones(int(source.sum()))
         labeled = rows[source]

@@ -1,5 +1,11 @@
 """Model selection for domain adaptation: splitters and validation scorers.
 
+Whether to adapt at all, and how, is :class:`AdaptationSearchCV`'s
+question: one estimator that compares the source-only model with the
+package's adaptations around any classifier or regressor, keeps the
+source-only model unless one credibly wins, and explains its choice in
+``report_`` (drawn by :class:`AdaptationSearchDisplay`).
+
 Choosing the hyper-parameters of an adaptation method needs a score of the
 target risk, and the target rows carry no label. This module gives
 :class:`~sklearn.model_selection.GridSearchCV` and
@@ -43,7 +49,7 @@ Examples
 ((3,), True)
 """
 
-from ._display import ModelSelectionDisplay
+from ._display import AdaptationSearchDisplay, ModelSelectionDisplay
 from ._refit import BaselineUnlessBetter
 from ._scorers import (
     DeepEmbeddedValidationScorer,
@@ -53,10 +59,15 @@ from ._scorers import (
     SoftNeighborhoodDensityScorer,
     TargetLabelScorer,
 )
+from ._search import AdaptationReport, AdaptationSearchCV, CandidateResult
 from ._split import DomainShuffleSplit, LeaveOneDomainOut
 
 __all__ = [
+    "AdaptationReport",
+    "AdaptationSearchCV",
+    "AdaptationSearchDisplay",
     "BaselineUnlessBetter",
+    "CandidateResult",
     "DeepEmbeddedValidationScorer",
     "DomainShuffleSplit",
     "ImportanceWeightedScorer",

@@ -1,15 +1,15 @@
-"""ModelSelectionDisplay: what each selection rule picked, against hindsight."""
+"""Displays of model selection: what each rule picked, and what a search saw."""
 
 from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
 
-from .._plotting import DOMAIN_COLOURS, new_axes
+from .._plotting import DOMAIN_COLOURS, check_drawable, new_axes
 from ..exceptions import _did_you_mean
 from ._base import _all_failed, _cv_metrics
 
-__all__ = ["ModelSelectionDisplay"]
+__all__ = ["AdaptationSearchDisplay", "ModelSelectionDisplay"]
 
 
 def _draw_scores(values, name):
@@ -255,3 +255,124 @@ class ModelSelectionDisplay:
             hindsight_scores=target_scores.max(),
             score_name=score_name,
         ).plot(ax=ax)
+
+
+class AdaptationSearchDisplay:
+    """What :class:`AdaptationSearchCV` saw: each candidate's gain, and its pick.
+
+    One bar per candidate: its mean label-free gain over the source-only
+    model on the search's validation folds, with one standard error of that
+    gain (the search's margin, in standard errors, is in the label). The
+    chosen candidate is drawn in the target colour, the others in grey,
+    those the search could not choose (their assumption denied by the
+    shift measured) hatched. The title gives the choice and the shift
+    measures.
+
+    Parameters
+    ----------
+    report : AdaptationReport
+        The search's ``report_``.
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+        The axes of the plot.
+
+    figure_ : matplotlib Figure
+        The figure of the plot.
+
+    bars_ : matplotlib BarContainer
+        One bar per candidate, in the order of ``report.candidates``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer.datasets import make_label_shift
+    >>> from sktransfer.model_selection import (
+    ...     AdaptationSearchCV, AdaptationSearchDisplay)
+    >>> X, y, sample_domain = make_label_shift(
+    ...     "iris", target_priors=[0.8, 0.1, 0.1], return_X_y=True,
+    ...     random_state=0)
+    >>> y[sample_domain < 0] = -1
+    >>> search = AdaptationSearchCV(LogisticRegression(), cv=3).fit(X, y)
+    >>> display = AdaptationSearchDisplay.from_estimator(search)  # doctest: +SKIP
+    """
+
+    def __init__(self, report):
+        if not hasattr(report, "candidates") or not hasattr(report, "chosen"):
+            raise ValueError(
+                "report must be the report_ of a fitted AdaptationSearchCV; got "
+                f"{type(report).__name__}."
+            )
+        self.report = report
+
+    @classmethod
+    def from_estimator(cls, search, *, ax=None):
+        """Draw the report of a fitted :class:`AdaptationSearchCV`.
+
+        Parameters
+        ----------
+        search : AdaptationSearchCV
+            A fitted search.
+
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None creates a figure.
+
+        Returns
+        -------
+        display : AdaptationSearchDisplay
+            With ``ax_``, ``figure_`` and ``bars_`` set.
+        """
+        check_drawable(
+            search,
+            "AdaptationSearchDisplay.from_estimator",
+            attributes=["report_"],
+            what="the report of an AdaptationSearchCV",
+        )
+        return cls(search.report_).plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw one bar per candidate.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None creates a figure.
+
+        Returns
+        -------
+        display : AdaptationSearchDisplay
+            With ``ax_``, ``figure_`` and ``bars_`` set.
+        """
+        candidates = self.report.candidates
+        ax = new_axes(
+            ax, f"{type(self).__name__}.plot", figsize=(8, 0.45 * len(candidates) + 1.8)
+        )
+        gains = np.array([c.gain for c in candidates], dtype=float)
+        errors = np.array([c.gain_se for c in candidates], dtype=float)
+        position = np.arange(len(candidates))
+        colours = [DOMAIN_COLOURS["target"] if c.chosen else "0.7" for c in candidates]
+        self.bars_ = ax.barh(
+            position, np.nan_to_num(gains), xerr=errors, capsize=3, color=colours
+        )
+        for bar, candidate in zip(self.bars_, candidates, strict=True):
+            if not candidate.eligible:
+                bar.set_hatch("//")
+                bar.set_alpha(0.5)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(position, [c.name for c in candidates])
+        ax.invert_yaxis()
+        ax.set_xlabel(
+            f"gain over {self.report.baseline!r} ({self.report.scoring}); margin "
+            f"{self.report.n_se:g} standard errors"
+        )
+        title = (
+            f"chose {self.report.chosen!r}; proxy A-distance "
+            f"{self.report.proxy_a_distance:.2f}"
+        )
+        if self.report.label_shift_pvalue is not None:
+            title += f"; label-shift test p = {self.report.label_shift_pvalue:.3f}"
+        ax.set_title(title, fontsize=9)
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self

@@ -14,6 +14,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import get_tags
 
 from .._compat import HasMethods, Interval, StrOptions
+from .._domain import TARGET
 from ..reweight import DensityRatioWeighter
 from ._base import (
     _ROUTING_HINT,
@@ -67,6 +68,15 @@ class ImportanceWeightedScorer(_BaseDomainScorer):
         None means weighted accuracy for classifiers and weighted negative
         mean squared error for regressors.
 
+    predict_as : {"own", "target"}, default="own"
+        How the labelled source rows are predicted: with their own
+        ``sample_domain`` (``"own"``), or as target rows (``"target"``).
+        Under label shift, with a label-shift weighter, a source row weighted
+        by ``w_y`` stands for a target row of its class, and the risk to
+        estimate is that of the model as deployed on the target: pass
+        ``"target"`` (a :class:`~sktransfer.label_shift.LabelShiftClassifier`
+        corrects only the rows it predicts as target rows).
+
     See Also
     --------
     DeepEmbeddedValidationScorer : The same risk on learned features, with a
@@ -96,12 +106,14 @@ class ImportanceWeightedScorer(_BaseDomainScorer):
     _parameter_constraints: dict = {
         "weighter": [HasMethods(["fit"]), None],
         "scoring": [*_SCORING, None],
+        "predict_as": [StrOptions({"own", "target"})],
     }
     _needs_labeled_source = True
 
-    def __init__(self, weighter=None, scoring=None):
+    def __init__(self, weighter=None, scoring=None, predict_as="own"):
         self.weighter = weighter
         self.scoring = scoring
+        self.predict_as = predict_as
 
     def _score(self, estimator, fold):
         weighter = self.weighter
@@ -131,6 +143,8 @@ class ImportanceWeightedScorer(_BaseDomainScorer):
                 "validation fold got a weight of zero."
             )
         X_source, domains = fold.rows(fold.labeled_source)
+        if self.predict_as == "target":
+            domains = np.full_like(domains, TARGET)
         scorer = _resolve_scoring(self.scoring, estimator)
         return scorer(
             _DomainBound(estimator, domains),
