@@ -41,6 +41,7 @@ def test_every_script_is_run_here():
         "kmm_scaling.py",
         "label_shift.py",
         "model_selection.py",
+        "natural_loaders.py",
         "natural_shift.py",
         "natural_shift_defaults.py",
         "reweighting.py",
