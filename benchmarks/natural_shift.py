@@ -379,20 +379,43 @@ def _figure(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.5), layout="constrained")
+    # R^2 changes run from -10 to +6 on a few pairs: the axis stops at
+    # +-0.5 and the bars past it carry their value.
+    limits = {"classification": None, "regression": (-0.5, 0.5)}
     for ax, task in zip(axes, ("classification", "regression"), strict=True):
         rows = [r for r in results if r[2] == task]
         unit = 100 if task == "classification" else 1
-        labels = [f"{r[0]}: {r[1]}" for r in rows]
+        labels = [
+            f"{r[0]}: {r[1]}" + ("" if r[0] in DEVELOPMENT else " *") for r in rows
+        ]
         y = np.arange(len(rows))
-        search = [
-            unit * (r[3]["AdaptationSearchCV"] - r[3]["source only"]) for r in rows
-        ]
-        ceiling = [
-            unit * (r[3]["ceiling (target labels)"] - r[3]["source only"]) for r in rows
-        ]
-        ax.barh(y + 0.2, ceiling, 0.4, color="0.75", label="target labels (ceiling)")
-        ax.barh(y - 0.2, search, 0.4, color="tab:blue", label="AdaptationSearchCV")
+        bars = {
+            "target labels (ceiling)": [
+                unit * (r[3]["ceiling (target labels)"] - r[3]["source only"])
+                for r in rows
+            ],
+            "AdaptationSearchCV": [
+                unit * (r[3]["AdaptationSearchCV"] - r[3]["source only"]) for r in rows
+            ],
+        }
+        for (label, values), offset, colour in zip(
+            bars.items(), (0.2, -0.2), ("0.75", "tab:blue"), strict=True
+        ):
+            shown = values if limits[task] is None else np.clip(values, *limits[task])
+            ax.barh(y + offset, shown, 0.4, color=colour, label=label)
+            if limits[task] is not None:
+                for row, value, drawn in zip(y, values, shown, strict=True):
+                    if value != drawn:
+                        ax.annotate(
+                            f"{value:+.2f}",
+                            (drawn, row + offset),
+                            fontsize=7,
+                            va="center",
+                            ha="right" if value > 0 else "left",
+                        )
+        if limits[task] is not None:
+            ax.set_xlim(*limits[task])
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_yticks(y, labels, fontsize=8)
         ax.invert_yaxis()
@@ -401,7 +424,7 @@ def _figure(results, path):
             if task == "classification"
             else "R^2 vs source only"
         )
-        ax.set_title(task)
+        ax.set_title(f"{task} (* held out)")
     axes[0].legend(loc="lower right", fontsize=8)
     fig.savefig(path, dpi=110)
 
