@@ -88,7 +88,7 @@ def test_label_shift_wins_under_label_shift():
     search.fit(X, _masked(y, sample_domain))
     assert search.best_name_ == "label shift"
     report = search.report_
-    assert search.n_se_ == report.n_se == 0.0  # "auto"
+    assert search.n_se_ == report.n_se == 2.0  # "auto"
     assert report.label_shift_pvalue < 0.05
     # Only the correction that assumes label shift competed with the baseline.
     eligible = {c.name for c in report.candidates if c.eligible}
