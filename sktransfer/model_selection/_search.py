@@ -341,19 +341,18 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
 
     Examples
     --------
+    Two classes of overlapping Gaussians; the target holds 10% of class 1
+    where the source holds half, and its labels are unknown:
+
+    >>> import numpy as np
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.preprocessing import StandardScaler
-    >>> from sktransfer.datasets import make_label_shift
     >>> from sktransfer.model_selection import AdaptationSearchCV
-    >>> X, y, sample_domain = make_label_shift(
-    ...     "breast_cancer", target_priors=[0.9, 0.1], return_X_y=True,
-    ...     random_state=0)
-    >>> y_fit = y.copy()
-    >>> y_fit[sample_domain < 0] = -1  # the target's labels are unknown
-    >>> search = AdaptationSearchCV(
-    ...     make_pipeline(StandardScaler(), LogisticRegression()),
-    ...     random_state=0).fit(X, y_fit)
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.r_[np.arange(1000) % 2, (rng.random(1000) > 0.9).astype(int)]
+    >>> X = rng.normal(size=(2000, 2)) + 1.2 * y[:, None]
+    >>> y_fit = np.r_[y[:1000], -np.ones(1000, dtype=int)]
+    >>> search = AdaptationSearchCV(LogisticRegression(), random_state=0)
+    >>> search = search.fit(X, y_fit)
     >>> search.best_name_
     'label shift'
     """
