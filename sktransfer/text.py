@@ -264,7 +264,7 @@ class SentenceEmbedder(
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, embedding_dim_), dtype=float32
+        X_new : ndarray of shape (n_samples, n_dims), dtype=float32
             One embedding per text, in the model's float32.
         """
         check_is_fitted(self)
