@@ -14,6 +14,7 @@ from sklearn.base import (
     MetaEstimatorMixin,
     RegressorMixin,
     clone,
+    is_classifier,
 )
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils import get_tags
@@ -53,6 +54,11 @@ def _estimator_input(X, validated):
     it may need. The DataFrame holds the same rows, in the same order.
     """
     return X if hasattr(X, "iloc") else validated
+
+
+def _source_only_class(estimator):
+    """The source-only wrapper for ``estimator``: classifier or regressor."""
+    return SourceOnlyClassifier if is_classifier(estimator) else SourceOnlyRegressor
 
 
 def _fit_router(owner, children):

@@ -9,7 +9,7 @@ from sklearn.utils.metaestimators import available_if
 
 from ._compat import _name_estimators, _routing_enabled
 from ._domain import DomainAwareMixin
-from .baseline import SourceOnlyClassifier, SourceOnlyRegressor
+from .baseline import _source_only_class
 
 __all__ = ["DAPipeline", "make_da_pipeline"]
 
@@ -49,8 +49,7 @@ def _source_only(step):
     """Wrap a plain predictor so that it fits the labelled source rows alone."""
     if not _is_plain_predictor(step):
         return step
-    wrapper = SourceOnlyClassifier if is_classifier(step) else SourceOnlyRegressor
-    return wrapper(step)
+    return _source_only_class(step)(step)
 
 
 class DAPipeline(Pipeline):
@@ -110,9 +109,7 @@ class DAPipeline(Pipeline):
         step = self._final_estimator
         if step is None or step == "passthrough" or not _is_plain_predictor(step):
             return
-        wrapper = (
-            "SourceOnlyClassifier" if is_classifier(step) else "SourceOnlyRegressor"
-        )
+        wrapper = _source_only_class(step).__name__
         raise ValueError(
             f"The final step of {type(self).__name__}, {step!r}, does not follow "
             "the source/target convention: fitted on every row it would learn "

@@ -27,6 +27,7 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import Interval, _fit_context
+from ._device import resolve_device
 
 __all__ = ["SentenceEmbedder"]
 
@@ -63,14 +64,9 @@ def _model_path(model):
 
 
 def _resolve_device(device):
-    """``"auto"`` as sktransfer's nets read it: CUDA when available, else the CPU.
-
-    Not taken from :mod:`sktransfer.deep`, which imports skorch, a dependency
-    of the ``deep`` extra and not of the ``text`` one.
-    """
+    """``"auto"`` resolved as for sktransfer's nets; any other device checked."""
     torch = _import("torch")
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+    device = resolve_device(device)
     try:
         kind = torch.device(device).type
     except RuntimeError as exc:

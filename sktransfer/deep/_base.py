@@ -16,6 +16,7 @@ from skorch.utils import to_tensor
 from torch import nn
 
 from .._compat import Interval, Options, validate_parameter_constraints
+from .._device import resolve_device
 from .._domain import DomainAwarePredictorMixin, DomainAwareTransformerMixin
 from ._inference import run_in_batches
 from ._modules import BATCH_NORMS
@@ -34,13 +35,6 @@ def copy_module(module):
     fine-tuning head -- are copied first, so that they are never modified.
     """
     return copy.deepcopy(module) if isinstance(module, nn.Module) else module
-
-
-def resolve_device(device):
-    """The device ``"auto"`` stands for: CUDA when it is available, else the CPU."""
-    if isinstance(device, str) and device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 class BaseNet(DomainAwarePredictorMixin, DomainAwareTransformerMixin, NeuralNet):

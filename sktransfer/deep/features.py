@@ -13,8 +13,9 @@ from torch import nn
 
 from .._compat import Interval, StrOptions, _fit_context
 from .._dask import is_dask_array, map_row_blocks
+from .._device import resolve_device
 from ..exceptions import _did_you_mean
-from ._base import copy_module, resolve_device
+from ._base import copy_module
 from ._inference import as_tensor, run_in_batches
 from .images import DATA_FORMATS, to_channels_first
 from .pretrained import load_model

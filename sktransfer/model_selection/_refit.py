@@ -234,8 +234,7 @@ class BaselineUnlessBetter:
         if key not in cv_results:
             raise ValueError(self._unknown_metric(metrics))
         mean = np.asarray(cv_results[key], dtype=float)
-        split_key = re.compile(rf"split\d+_test_{re.escape(self.scoring)}")
-        return mean, [name for name in cv_results if split_key.fullmatch(name)]
+        return mean, _split_keys(cv_results, self.scoring)
 
     def __call__(self, cv_results):
         """The index of the candidate to refit.
@@ -270,9 +269,31 @@ class BaselineUnlessBetter:
         best = int(np.nanargmax(mean))
         if best == index or not split_keys:
             return best
-        gains = np.array(
-            [cv_results[key][best] - cv_results[key][index] for key in split_keys],
-            dtype=float,
-        )
-        se = gains.std(ddof=1) / np.sqrt(gains.size) if gains.size > 1 else 0.0
-        return best if gains.mean() > self.n_se * se else index
+        gain, se = _fold_gains(cv_results, self.scoring, index)
+        return best if gain[best] > self.n_se * se[best] else index
+
+
+def _split_keys(cv_results, scoring):
+    """The keys of the per-split test scores of the metric ``scoring``."""
+    split_key = re.compile(rf"split\d+_test_{re.escape(scoring)}")
+    return [name for name in cv_results if split_key.fullmatch(name)]
+
+
+def _fold_gains(cv_results, scoring, baseline):
+    """Every candidate's mean per-split gain over ``baseline``, and its standard error.
+
+    The gain is taken split by split, on the same validation folds; its
+    standard error is the spread of those gains over the square root of
+    their number (0 with a single split).
+    """
+    scores = np.array(
+        [cv_results[key] for key in _split_keys(cv_results, scoring)], dtype=float
+    )
+    gains = scores - scores[:, [baseline]]
+    n_splits = gains.shape[0]
+    se = (
+        gains.std(axis=0, ddof=1) / np.sqrt(n_splits)
+        if n_splits > 1
+        else np.zeros(gains.shape[1])
+    )
+    return gains.mean(axis=0), se

@@ -33,7 +33,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from .._compat import HasMethods, Interval, StrOptions, _fit_context, _safe_indexing
 from .._domain import DomainAwareMixin, check_sample_domain, unlabeled_mask
 from ..alignment import CORAL
-from ..baseline import SourceOnlyClassifier, SourceOnlyRegressor
+from ..baseline import _source_only_class
 from ..exceptions import NoTargetDomainWarning
 from ..label_shift import LabelShiftClassifier, LabelShiftReweighter, label_shift_test
 from ..metrics import proxy_a_distance
@@ -43,7 +43,7 @@ from ..reweight import (
     ImportanceWeightedClassifier,
     ImportanceWeightedRegressor,
 )
-from ._refit import BaselineUnlessBetter
+from ._refit import BaselineUnlessBetter, _fold_gains
 from ._scorers import ImportanceWeightedScorer, TargetLabelScorer
 from ._split import DomainShuffleSplit
 
@@ -206,12 +206,11 @@ def default_candidates(estimator, *, random_state=None):
         Name -> unfitted estimator following the package's convention.
     """
     classifier = is_classifier(estimator)
-    source_only = SourceOnlyClassifier if classifier else SourceOnlyRegressor
     weighted = (
         ImportanceWeightedClassifier if classifier else ImportanceWeightedRegressor
     )
     candidates = {
-        BASELINE: source_only(clone(estimator)),
+        BASELINE: _source_only_class(estimator)(clone(estimator)),
         "reweighting (classifier ratio)": weighted(
             clone(estimator),
             weighter=DensityRatioWeighter(
@@ -424,12 +423,8 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             return default_candidates(predictor, random_state=random_state)
         candidates = dict(self.candidates)
         if BASELINE not in candidates:
-            wrapper = (
-                SourceOnlyClassifier
-                if is_classifier(predictor)
-                else SourceOnlyRegressor
-            )
-            candidates = {BASELINE: wrapper(clone(predictor)), **candidates}
+            baseline = _source_only_class(predictor)(clone(predictor))
+            candidates = {BASELINE: baseline, **candidates}
         return {name: clone(candidate) for name, candidate in candidates.items()}
 
     def _cv(self, sample_domain, unlabeled, groups):
@@ -504,11 +499,7 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         self.preprocessor_ = Pipeline(
             [(name, clone(step)) for name, step in prefix] or [("identity", None)]
         )
-        Z = self.preprocessor_.fit_transform(X, y)
-        if sparse.issparse(Z):
-            # The aligners and density-ratio estimators need dense rows;
-            # tables one-hot encoded are small enough.
-            Z = Z.toarray()
+        Z = _dense(self.preprocessor_.fit_transform(X, y))
         self.n_features_in_ = (
             self.preprocessor_.steps[0][1].n_features_in_
             if prefix
@@ -689,11 +680,12 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         weighter = LabelShiftReweighter(
             clone(predictor), n_bootstrap=0, random_state=random_state
         )
+        # The weighter, like every unsupervised estimator of the package,
+        # reads no label of a row marked as target.
         fit_rows = source | target
-        y_fit = np.where(target, -1, y) if y.dtype.kind in "iu" else y
         weighter.fit(
             _safe_indexing(Z, np.flatnonzero(fit_rows)),
-            y_fit[fit_rows],
+            y[fit_rows],
             sample_domain=np.where(target[fit_rows], -1, 1),
         )
         weights = np.asarray(weighter.weights_, dtype=float)
@@ -721,18 +713,12 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         n_target_labeled,
         label_shift,
     ):
-        baseline = names.index(BASELINE)
-        split = self.cv_results_
-        keys = [key for key in split if key.startswith("split") and "_test_" in key]
-        scores = np.array([split[key] for key in keys], dtype=float)
-        gains = scores - scores[:, [baseline]]
-        n = max(len(keys), 1)
-        se = gains.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(len(names))
+        gains, se = _fold_gains(self.cv_results_, "score", names.index(BASELINE))
         candidates = tuple(
             CandidateResult(
                 name=name,
-                mean_score=float(split["mean_test_score"][i]),
-                gain=float(np.mean(gains[:, i])),
+                mean_score=float(self.cv_results_["mean_test_score"][i]),
+                gain=float(gains[i]),
                 gain_se=float(se[i]),
                 eligible=bool(eligible[i]),
                 chosen=name == self.best_name_,
@@ -829,14 +815,13 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
 
         return check
 
-    def _call_best(self, method, X, sample_domain):
+    def _call_best(self, method, X, sample_domain, *args, **kwargs):
         """``method`` of the chosen candidate on the preprocessed ``X``."""
         check_is_fitted(self, "best_estimator_")
-        Z = self.preprocessor_.transform(X)
-        if sparse.issparse(Z):
-            Z = Z.toarray()
-        kwargs = {} if sample_domain is None else {"sample_domain": sample_domain}
-        return getattr(self.best_estimator_.steps[-1][1], method)(Z, **kwargs)
+        Z = _dense(self.preprocessor_.transform(X))
+        if sample_domain is not None:
+            kwargs["sample_domain"] = sample_domain
+        return getattr(self.best_estimator_.steps[-1][1], method)(Z, *args, **kwargs)
 
     @available_if(_delegate("predict"))
     def predict(self, X, sample_domain=None):
@@ -893,14 +878,15 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         score : float
             The score.
         """
-        kwargs = {} if sample_domain is None else {"sample_domain": sample_domain}
-        check_is_fitted(self, "best_estimator_")
-        Z = self.preprocessor_.transform(X)
-        if sparse.issparse(Z):
-            Z = Z.toarray()
-        return self.best_estimator_.steps[-1][1].score(
-            Z, y, sample_weight=sample_weight, **kwargs
+        return self._call_best(
+            "score", X, sample_domain, y, sample_weight=sample_weight
         )
+
+
+def _dense(Z):
+    """``Z`` as a dense array: the aligners and density-ratio estimators need
+    dense rows, and tables one-hot encoded are small enough."""
+    return Z.toarray() if sparse.issparse(Z) else Z
 
 
 def _grouped_domain_folds(sample_domain, unlabeled, groups, n_splits, random_state):
