@@ -264,3 +264,17 @@ def test_display_draws_each_candidates_gain_and_the_pick():
     plt.close("all")
     with pytest.raises(ValueError, match="report_ of a fitted"):
         AdaptationSearchDisplay(search)
+
+
+def test_a_random_state_instance_seeds_the_search():
+    X, y, sample_domain = _label_shift(0, n_source=200, n_target=200)
+    y_fit = _masked(y, sample_domain)
+    first = AdaptationSearchCV(
+        _logistic(), cv=3, random_state=np.random.RandomState(0)
+    ).fit(X, y_fit)
+    second = AdaptationSearchCV(
+        _logistic(), cv=3, random_state=np.random.RandomState(0)
+    ).fit(X, y_fit)
+    np.testing.assert_array_equal(
+        first.cv_results_["mean_test_score"], second.cv_results_["mean_test_score"]
+    )

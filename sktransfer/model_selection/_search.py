@@ -511,7 +511,7 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
         random_state = (
             self.random_state
             if self.random_state is None or isinstance(self.random_state, Integral)
-            else int(np.random.RandomState(self.random_state).randint(2**31 - 1))
+            else int(check_random_state(self.random_state).randint(2**31 - 1))
         )
         self.candidates_ = self._candidates(predictor, random_state)
         if task == "classification":
