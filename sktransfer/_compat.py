@@ -4,7 +4,10 @@ scikit-learn does not promise these names across releases. Importing them only
 here means a release that moves one breaks this module, not every estimator.
 """
 
+from sklearn._loss.link import IdentityLink
+from sklearn._loss.loss import BaseLoss
 from sklearn.base import _fit_context
+from sklearn.linear_model._base import LinearClassifierMixin, LinearModel
 from sklearn.model_selection._split import GroupsConsumerMixin
 from sklearn.pipeline import _name_estimators
 from sklearn.utils import _safe_indexing
@@ -19,14 +22,23 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.metadata_routing import _routing_enabled
-from sklearn.utils.validation import _check_method_params, _num_samples
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_method_params,
+    _num_samples,
+)
 
 __all__ = [
+    "BaseLoss",
     "GroupsConsumerMixin",
     "HasMethods",
+    "IdentityLink",
     "Interval",
     "InvalidParameterError",
+    "LinearClassifierMixin",
+    "LinearModel",
     "Options",
+    "_check_feature_names_in",
     "StrOptions",
     "_check_method_params",
     "_fit_context",

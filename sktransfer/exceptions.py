@@ -4,6 +4,7 @@ import difflib
 
 __all__ = [
     "NoTargetDomainWarning",
+    "NoTargetLabelsWarning",
     "SmallEffectiveSampleSizeWarning",
     "UnlabeledSourceRowsWarning",
 ]
@@ -23,6 +24,19 @@ class NoTargetDomainWarning(UserWarning):
         import warnings
         from sktransfer.exceptions import NoTargetDomainWarning
         warnings.filterwarnings("ignore", category=NoTargetDomainWarning)
+    """
+
+
+class NoTargetLabelsWarning(NoTargetDomainWarning):
+    """Warning raised when a method that reads target labels finds none.
+
+    The estimators of :mod:`sktransfer.supervised` learn from a few labelled
+    target rows: rows with ``sample_domain < 0`` and a label other than
+    ``-1``/``NaN``. Without ``sample_domain`` every labelled row is a source
+    row, so a fit that forgets it finds no target label. Such a fit is not
+    an error: the estimator fits its source-only form and raises this
+    warning. It is a :class:`NoTargetDomainWarning`, so a filter of that
+    warning silences it too.
     """
 
 

@@ -100,6 +100,32 @@ INSTANCES = {
     "DAPipeline": [
         sktransfer.make_da_pipeline(StandardScaler(), sktransfer.SourceOnlyClassifier())
     ],
+    # A few target labels. The checks fit without them (every row labelled,
+    # no sample_domain): each estimator's source-only form.
+    "FeatureAugmenter": [sktransfer.FeatureAugmenter()],
+    "FeatureAugmentedClassifier": [sktransfer.FeatureAugmentedClassifier()],
+    "FeatureAugmentedRegressor": [sktransfer.FeatureAugmentedRegressor()],
+    "BalancedWeightingClassifier": [
+        sktransfer.BalancedWeightingClassifier(random_state=0)
+    ],
+    "BalancedWeightingRegressor": [
+        sktransfer.BalancedWeightingRegressor(random_state=0)
+    ],
+    "TrAdaBoostClassifier": [sktransfer.TrAdaBoostClassifier(random_state=0)],
+    "TrAdaBoostRegressor": [sktransfer.TrAdaBoostRegressor(random_state=0)],
+    "TwoStageTrAdaBoostRegressor": [
+        sktransfer.TwoStageTrAdaBoostRegressor(random_state=0)
+    ],
+    "RegularTransferClassifier": [sktransfer.RegularTransferClassifier(random_state=0)],
+    "RegularTransferRegressor": [sktransfer.RegularTransferRegressor(random_state=0)],
+    "PREDClassifier": [sktransfer.PREDClassifier()],
+    "PREDRegressor": [sktransfer.PREDRegressor()],
+    "ContinuedBoostingClassifier": [
+        sktransfer.ContinuedBoostingClassifier(random_state=0)
+    ],
+    "ContinuedBoostingRegressor": [
+        sktransfer.ContinuedBoostingRegressor(random_state=0)
+    ],
     # Two folds: the checks' tables are small.
     "AdaptationSearchCV": [
         AdaptationSearchCV(LogisticRegression(), cv=2, random_state=0),

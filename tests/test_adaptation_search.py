@@ -5,9 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
+from _shifted import few_labels_task
 from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_breast_cancer
+from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import mean_squared_error
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -150,6 +152,49 @@ def test_target_labels_are_read_only_when_given():
     assert labelled.report_.n_target_labeled == 40
     assert labelled.report_.scoring == "target labels"
     assert "labelled target rows" in str(labelled.report_)
+
+
+_FEW_LABELS_METHODS = {
+    "feature augmentation",
+    "balanced weighting",
+    "PRED",
+    "TrAdaBoost",
+    "regular transfer",
+}
+
+
+def test_few_labels_methods_are_candidates_only_with_target_labels():
+    # A concept shift: the target's boundary is rotated, which no method
+    # without target labels can see.
+    X, y, sample_domain, X_test, y_test = few_labels_task("classification", 40, 0)
+    search = AdaptationSearchCV(LogisticRegression(), random_state=0).fit(
+        X, y, sample_domain=sample_domain
+    )
+    assert set(search.candidates_) >= _FEW_LABELS_METHODS
+    assert "continued boosting" not in search.candidates_  # not a boosting model
+    eligible = {c.name for c in search.report_.candidates if c.eligible}
+    assert eligible >= _FEW_LABELS_METHODS
+    assert search.best_name_ in _FEW_LABELS_METHODS
+    source = sample_domain > 0
+    source_only = LogisticRegression().fit(X[source], y[source])
+    assert search.score(X_test, y_test) > source_only.score(X_test, y_test) + 0.03
+
+    # The same rows with the target labels hidden: none of them is a candidate.
+    hidden = np.where(sample_domain < 0, -1, y)
+    unlabeled = AdaptationSearchCV(LogisticRegression(), cv=2, random_state=0)
+    unlabeled.fit(X, hidden, sample_domain=sample_domain)
+    assert not _FEW_LABELS_METHODS & set(unlabeled.candidates_)
+
+
+def test_continued_boosting_is_a_candidate_around_a_boosting_model():
+    # Few rows: HistGradientBoosting bins weighted rows slowly.
+    X, y, sample_domain, _, _ = few_labels_task("regression", 20, 0, n_source=100)
+    search = AdaptationSearchCV(
+        HistGradientBoostingRegressor(max_iter=10), cv=2, random_state=0
+    ).fit(X, y, sample_domain=sample_domain)
+    assert "continued boosting" in search.candidates_
+    assert "regular transfer" not in search.candidates_  # not a linear model
+    assert "TrAdaBoost" not in search.candidates_  # already boosted
 
 
 def test_no_target_rows_fits_source_only_with_a_warning():

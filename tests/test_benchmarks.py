@@ -37,6 +37,7 @@ def test_every_script_is_run_here():
         "distillation.py",
         "domain_confusion.py",
         "features.py",
+        "few_labels.py",
         "finetune.py",
         "kmm_scaling.py",
         "label_shift.py",
@@ -58,6 +59,10 @@ PROTOCOL = {
         "Development pairs (the search's defaults were looked at on them)",
     ),
     "natural_shift_defaults.py": ("Development pairs (",),
+    "few_labels.py": (
+        "labelled target rows drawn at random",
+        "Chosen on the development pairs at 25 labels",
+    ),
     "reweighting.py": (
         "into an adaptation half (fitted on without its labels) and a test half",
         "| wine (pca, bias 1) | 0 |",

@@ -24,13 +24,30 @@ from sklearn.base import (
     is_classifier,
     is_regressor,
 )
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
 from sklearn.model_selection import GridSearchCV, GroupShuffleSplit
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    has_fit_parameter,
+)
 
-from .._compat import HasMethods, Interval, StrOptions, _fit_context, _safe_indexing
+from .._compat import (
+    HasMethods,
+    Interval,
+    LinearClassifierMixin,
+    LinearModel,
+    StrOptions,
+    _fit_context,
+    _safe_indexing,
+)
 from .._domain import DomainAwareMixin, check_sample_domain, unlabeled_mask
 from ..alignment import CORAL
 from ..baseline import _source_only_class
@@ -42,6 +59,20 @@ from ..reweight import (
     DensityRatioWeighter,
     ImportanceWeightedClassifier,
     ImportanceWeightedRegressor,
+)
+from ..supervised import (
+    BalancedWeightingClassifier,
+    BalancedWeightingRegressor,
+    ContinuedBoostingClassifier,
+    ContinuedBoostingRegressor,
+    FeatureAugmentedClassifier,
+    FeatureAugmentedRegressor,
+    PREDClassifier,
+    PREDRegressor,
+    RegularTransferClassifier,
+    RegularTransferRegressor,
+    TrAdaBoostClassifier,
+    TrAdaBoostRegressor,
 )
 from ._refit import BaselineUnlessBetter, _fold_gains
 from ._scorers import ImportanceWeightedScorer, TargetLabelScorer
@@ -189,13 +220,18 @@ def _split_estimator(estimator):
     return [], estimator
 
 
-def default_candidates(estimator, *, random_state=None):
+def default_candidates(estimator, *, target_labels=False, random_state=None):
     """The candidates :class:`AdaptationSearchCV` builds around a predictor.
 
     Parameters
     ----------
     estimator : classifier or regressor
         The predictor (the last step of the user's pipeline).
+
+    target_labels : bool, default=False
+        Whether some target rows carry labels: the methods of
+        :mod:`sktransfer.supervised` that read them join the candidates
+        (:func:`few_labels_candidates`).
 
     random_state : int, RandomState instance or None, default=None
         Seeds the weighters.
@@ -228,6 +264,66 @@ def default_candidates(estimator, *, random_state=None):
         candidates[LABEL_SHIFT] = LabelShiftClassifier(
             clone(estimator), n_bootstrap=0, random_state=random_state
         )
+    if target_labels:
+        candidates.update(few_labels_candidates(estimator, random_state=random_state))
+    return candidates
+
+
+def few_labels_candidates(estimator, *, random_state=None):
+    """The methods that read a few target labels, around a predictor.
+
+    Feature augmentation, balanced weighting and PRED take any estimator;
+    TrAdaBoost one whose ``fit`` takes ``sample_weight`` (not a
+    HistGradientBoosting model, already boosted); regularised
+    transfer a linear model (:class:`~sklearn.linear_model.LogisticRegression`,
+    :class:`~sklearn.linear_model.Ridge` and their kin, which expose
+    ``coef_``); continued boosting a HistGradientBoosting model.
+
+    Parameters
+    ----------
+    estimator : classifier or regressor
+        The predictor (the last step of the user's pipeline).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the choices each method makes on the target labels.
+
+    Returns
+    -------
+    candidates : dict
+        Name -> unfitted estimator following the package's convention.
+    """
+    classifier = is_classifier(estimator)
+    kind = 0 if classifier else 1
+    candidates = {
+        "feature augmentation": (
+            FeatureAugmentedClassifier,
+            FeatureAugmentedRegressor,
+        )[kind](clone(estimator)),
+        "balanced weighting": (
+            BalancedWeightingClassifier,
+            BalancedWeightingRegressor,
+        )[kind](clone(estimator), random_state=random_state),
+        "PRED": (PREDClassifier, PREDRegressor)[kind](clone(estimator)),
+    }
+    boosting = isinstance(
+        estimator, HistGradientBoostingClassifier | HistGradientBoostingRegressor
+    )
+    # Boosting a boosted model fits rounds times rounds of trees, for a
+    # learner far from the weak one TrAdaBoost was made for.
+    if has_fit_parameter(estimator, "sample_weight") and not boosting:
+        candidates["TrAdaBoost"] = (TrAdaBoostClassifier, TrAdaBoostRegressor)[kind](
+            clone(estimator), random_state=random_state
+        )
+    if isinstance(estimator, LinearClassifierMixin | LinearModel):
+        candidates["regular transfer"] = (
+            RegularTransferClassifier,
+            RegularTransferRegressor,
+        )[kind](clone(estimator), random_state=random_state)
+    if boosting:
+        candidates["continued boosting"] = (
+            ContinuedBoostingClassifier,
+            ContinuedBoostingRegressor,
+        )[kind](clone(estimator), random_state=random_state)
     return candidates
 
 
@@ -244,7 +340,13 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
     target label, by the importance-weighted accuracy (or negative squared
     error) of its labelled source rows (:class:`ImportanceWeightedScorer`).
     With a few labelled target rows (``sample_domain < 0`` and a label) it
-    scores them instead (:class:`TargetLabelScorer`) and says so.
+    scores them instead (:class:`TargetLabelScorer`), says so, and adds the
+    methods of :mod:`sktransfer.supervised` that learn from them (feature
+    augmentation, balanced weighting, PRED, TrAdaBoost when the estimator
+    takes ``sample_weight`` and is not already boosted, regularised
+    transfer around a linear model, continued boosting around a
+    HistGradientBoosting model), eligible whatever the diagnosis of the
+    shift.
 
     The choice goes through :class:`BaselineUnlessBetter`: the candidate
     with the best mean score replaces the baseline only when its mean
@@ -418,9 +520,11 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             f"ending in one); the last step is {type(predictor).__name__}."
         )
 
-    def _candidates(self, predictor, random_state):
+    def _candidates(self, predictor, random_state, target_labels):
         if self.candidates is None:
-            return default_candidates(predictor, random_state=random_state)
+            return default_candidates(
+                predictor, target_labels=target_labels, random_state=random_state
+            )
         candidates = dict(self.candidates)
         if BASELINE not in candidates:
             baseline = _source_only_class(predictor)(clone(predictor))
@@ -513,7 +617,9 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             if self.random_state is None or isinstance(self.random_state, Integral)
             else int(check_random_state(self.random_state).randint(2**31 - 1))
         )
-        self.candidates_ = self._candidates(predictor, random_state)
+        self.candidates_ = self._candidates(
+            predictor, random_state, target_labels=n_target_labeled > 0
+        )
         if task == "classification":
             self.classes_ = np.unique(y[source])
 
@@ -558,8 +664,16 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
 
         # Each family assumes what the other's diagnosis denies: covariate
         # shift keeps P(y | x), label shift changes it and keeps P(x | y).
+        # The methods that read target labels assume neither; they are
+        # candidates whenever there are labels to read.
+        few_labels = set(few_labels_candidates(predictor)) if n_target_labeled else ()
         eligible = np.array(
-            [name == BASELINE or (name == LABEL_SHIFT) == label_shift for name in names]
+            [
+                name == BASELINE
+                or name in few_labels
+                or (name == LABEL_SHIFT) == label_shift
+                for name in names
+            ]
         )
         results = dict(self.cv_results_)
         results["mean_test_score"] = np.where(
@@ -783,7 +897,9 @@ class AdaptationSearchCV(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
                     f"(standard error {top.gain_se:.4f}), within {self.n_se_:g} "
                     "standard errors of nothing: the source-only model was kept."
                 )
-        needs_labels = self.best_name_ == BASELINE and not label_shift
+        needs_labels = (
+            self.best_name_ == BASELINE and not label_shift and not n_target_labeled
+        )
         if needs_labels:
             reasons.append(
                 "Nothing measured here calls for an adaptation. If the model is "
