@@ -38,6 +38,7 @@ def test_every_script_is_run_here():
         "domain_confusion.py",
         "features.py",
         "few_labels.py",
+        "few_labels_speed.py",
         "finetune.py",
         "kmm_scaling.py",
         "label_shift.py",
