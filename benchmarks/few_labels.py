@@ -4,19 +4,23 @@ The natural pairs of ``natural_shift.py`` (cities, hospitals, nationality,
 kinds of text; model year, continents, region and era, countries). For
 every pair, number of labels and seed, that many target rows are drawn at
 random (stratified for classification) and keep their labels; of the other
-target rows half are test rows that no fit sees (by group where rows are
-not independent: a country's years, a woman's interviews) and half enter
-the fit unlabeled. The preprocessing of ``natural_shift.py`` (imputation,
-standardisation, one-hot categories; sentence vectors for texts) is fitted
-on the fit's rows, without labels.
+target rows half are test rows that no fit sees and half enter the fit
+unlabeled. Where rows are not independent (a country's years, a woman's
+interviews) the target's groups are split in half first: the test rows are
+one half, the labelled rows are drawn from the other (all of it when it
+holds fewer rows), and its remaining rows enter the fit unlabeled. The
+preprocessing of ``natural_shift.py`` (imputation, standardisation, one-hot
+categories; sentence vectors for texts) is fitted on the fit's rows,
+without labels.
 
 Rows per number of labels: the three baselines a user has without the
 package (source only, target only, pooled: one model on the source and
 target rows together), each method of ``sktransfer.supervised`` at its
 defaults around a logistic regression (ridge for regression; continued
 boosting around scikit-learn's HistGradientBoosting, whose own source-only
-model is reported beside it), and :class:`~sktransfer.model_selection.
-AdaptationSearchCV` scoring its candidates on the few labels. With
+model is reported beside it), and with ``--search``
+:class:`~sktransfer.model_selection.AdaptationSearchCV` scoring its
+candidates on the few labels (about three quarters of the run's time). With
 ``--adapt``, ADAPT's implementations of the same methods run on the same
 rows in their own environment (``make adapt-env``).
 
@@ -25,7 +29,7 @@ economy, life expectancy) are where the recommended default was chosen; the
 other tables are reported as held out.
 
     python benchmarks/few_labels.py [--seeds 3] [--max-rows 1500]
-        [--labels 10 25 50 100 200] [--adapt] [--figure PATH]
+        [--labels 10 25 50 100 200] [--search] [--adapt] [--figure PATH]
         [--output FILE] [--quick]
 """
 
@@ -151,20 +155,25 @@ def _load(load):
 
 
 def _draw(target, y, groups, n_labels, task, seed):
-    """Labelled, unlabeled and test rows of the target."""
+    """Labelled, unlabeled and test rows of the target.
+
+    Where rows are grouped, the groups are split in two first: the test
+    rows are the rows of one half, and the labelled rows are drawn from the
+    other, so that no test row shares a group with a fitted row.
+    """
+    if groups is not None:
+        fit, test = next(
+            GroupShuffleSplit(1, test_size=0.5, random_state=seed).split(
+                target, groups=groups[target]
+            )
+        )
+        fit, test = target[fit], target[test]
+        drawn = np.random.default_rng(seed).permutation(fit)
+        return np.sort(drawn[:n_labels]), np.sort(drawn[n_labels:]), test
     stratify = y[target] if task == "classification" else None
     labelled, rest = train_test_split(
         target, train_size=n_labels, stratify=stratify, random_state=seed
     )
-    if groups is not None:
-        # The test rows share no group with a fitted row.
-        rest = rest[~np.isin(groups[rest], groups[labelled])]
-        unlabeled, test = next(
-            GroupShuffleSplit(1, test_size=0.5, random_state=seed).split(
-                rest, groups=groups[rest]
-            )
-        )
-        return labelled, rest[unlabeled], rest[test]
     stratify = y[rest] if task == "classification" else None
     unlabeled, test = train_test_split(
         rest, test_size=0.5, stratify=stratify, random_state=seed
@@ -313,7 +322,7 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--max-rows", type=int, default=1500)
     parser.add_argument("--labels", type=int, nargs="+", default=[10, 25, 50, 100, 200])
-    parser.add_argument("--no-search", action="store_true")
+    parser.add_argument("--search", action="store_true")
     parser.add_argument("--adapt", action="store_true")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument(
@@ -354,7 +363,7 @@ def main(argv=None):
                     n,
                     seed,
                     args.max_rows,
-                    not args.no_search,
+                    args.search,
                     args.adapt,
                 )
                 for n in kept
