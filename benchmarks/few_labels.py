@@ -645,16 +645,31 @@ def _figure(results, counts, path):
             for n in counts
             if {(r["table"], r["pair"]) for r in rows if r["n"] == n} == pairs_
         ]
-        names = [m for m in rows[0]["scores"] if m != HGB_BASELINE]
+        # The baselines and sktransfer's methods; ADAPT's are in the tables.
+        names = [
+            m
+            for m in rows[0]["scores"]
+            if m in BASELINES or m in _ours(rows[0]["scores"])
+        ]
         scores = {
             m: [np.mean([r["scores"][m] for r in rows if r["n"] == n]) for n in shared]
             for m in names
         }
-        TargetLabelCurveDisplay(
+        display = TargetLabelCurveDisplay(
             n_target_labels=shared,
             scores=scores,
             score_name="accuracy" if task == "classification" else "R^2",
         ).plot(ax=ax)
+        # The baselines in grey, the methods in colours of their own.
+        colours = iter(plt.get_cmap("tab10").colors)
+        for name, line in display.lines_.items():
+            if name in BASELINES:
+                line.set(
+                    color="0.45", linestyle=("--", ":", "-.")[BASELINES.index(name)]
+                )
+            else:
+                line.set_color(next(colours))
+        ax.legend(fontsize=7, ncols=2)
         ax.set_title(f"{task}: mean over {len(pairs_)} pairs")
     fig.savefig(path, dpi=110)
 
