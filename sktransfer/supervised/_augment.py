@@ -226,28 +226,8 @@ class _BaseFeatureAugmented(_BaseFewLabels):
         self.estimator = estimator
         self.domain_indicators = domain_indicators
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None):
-        """Fit the estimator on the augmented labelled rows of every domain.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows together.
-
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` or ``NaN`` for unlabeled rows, which are not read.
-
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``> 0`` source, ``< 0`` target). Needed:
-            without it every labelled row is a source row.
-
-        Returns
-        -------
-        self : object
-            Fitted estimator.
-        """
-        data = self._few_labels_data(X, y, sample_domain)
+    def _fit(self, data):
+        """Fit the estimator on the augmented labelled rows of every domain."""
         rows = np.concatenate([data.source, data.target])
         X_rows = data.rows(rows, checked=True)
         if data.target.size:
@@ -265,7 +245,6 @@ class _BaseFeatureAugmented(_BaseFewLabels):
             # predict target rows with the shared half only.
             self.augmenter_ = None
         self.estimator_ = clone(self._default_estimator()).fit(X_rows, data.y[rows])
-        return self
 
     def _delegate(self, method, X, sample_domain):
         check_is_fitted(self)

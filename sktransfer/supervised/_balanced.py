@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, clone
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from .._compat import HasMethods, Interval, StrOptions, _fit_context
+from .._compat import HasMethods, Interval, StrOptions
 from .._domain import DomainAwarePredictorMixin
 from ..baseline import _ClassifierDelegation
 from ..reweight._importance import _weight_param
@@ -62,28 +62,8 @@ class _BaseBalancedWeighting(_BaseFewLabels):
         estimator = clone(self._default_estimator())
         return estimator.fit(data.rows(rows), data.y[rows], **{param: weights})
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None):
-        """Fit on the labelled source and target rows, the target's share chosen.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows together.
-
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` or ``NaN`` for unlabeled rows, which are not read.
-
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``> 0`` source, ``< 0`` target). Needed:
-            without it every labelled row is a source row.
-
-        Returns
-        -------
-        self : object
-            Fitted estimator.
-        """
-        data = self._few_labels_data(X, y, sample_domain)
+    def _fit(self, data):
+        """Fit on the labelled source and target rows, the target's share chosen."""
         param = _weight_param(self._default_estimator(), type(self).__name__)
         if data.target.size == 0:
             self.target_share_ = 0.0  # the source-only form
@@ -116,7 +96,6 @@ class _BaseBalancedWeighting(_BaseFewLabels):
                 "alone, and their labels hold a single class: give a smaller "
                 "target_share."
             )
-        return self
 
     def predict(self, X, sample_domain=None):
         """Predict with the estimator fitted on the balanced rows.

@@ -18,7 +18,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import HasMethods, Interval, _safe_indexing
+from .._compat import HasMethods, Interval, _fit_context, _safe_indexing
 from .._domain import DomainAwareMixin
 from ..baseline import _PERMISSIVE, _estimator_input, _inner_input_tags
 from ..exceptions import NoTargetLabelsWarning
@@ -79,8 +79,9 @@ class _BaseFewLabels(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
     scikit-learn's ``ClassifierMixin`` and ``RegressorMixin``. Subclasses set
     ``_task`` and ``_check_params`` (what
     :func:`~sklearn.utils.validation.validate_data` accepts: by default what
-    the wrapped estimator accepts) and call :meth:`_few_labels_data` in
-    ``fit``. A fit without labelled target rows warns
+    the wrapped estimator accepts) and implement ``_fit(data)``, which
+    :meth:`fit` calls with the validated rows (:class:`_FewLabelsData`). A
+    fit without labelled target rows warns
     (:class:`~sktransfer.exceptions.NoTargetLabelsWarning`) and fits the
     method's source-only form, as every domain-aware estimator does without
     target rows: ``data.target`` is then empty, and each subclass says in
@@ -123,6 +124,31 @@ class _BaseFewLabels(DomainAwareMixin, MetaEstimatorMixin, BaseEstimator):
             target=target,
             unlabeled=np.flatnonzero(data.target & ~data.labeled),
         )
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_domain=None):
+        """Fit on the labelled source rows and the few labelled target rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Source and target rows together; a DataFrame is passed on as it
+            is to an estimator that takes one.
+
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` or ``NaN`` for unlabeled rows, which are not read.
+
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row (``> 0`` source, ``< 0`` target). Needed:
+            without it every labelled row is a source row.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        self._fit(self._few_labels_data(X, y, sample_domain))
+        return self
 
     def _predict_input(self, X, sample_domain=None):
         """Predict-time rows as the estimator takes them, and their domains."""

@@ -40,7 +40,6 @@ from .._compat import (
     IdentityLink,
     Interval,
     StrOptions,
-    _fit_context,
 )
 from .._domain import DomainAwarePredictorMixin
 from ._base import _CV_CONSTRAINT, _BaseFewLabels, _choose_on_target, _fit_rows
@@ -130,28 +129,8 @@ class _BasePRED(_BaseFewLabels):
             return sparse.hstack([X_checked, extra], format="csr")
         return np.hstack([X_checked, extra])
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None):
-        """Fit the source model, then the target model on the augmented target rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows together.
-
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` or ``NaN`` for unlabeled rows, which are not read.
-
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``> 0`` source, ``< 0`` target). Needed:
-            without it every labelled row is a source row.
-
-        Returns
-        -------
-        self : object
-            Fitted estimator.
-        """
-        data = self._few_labels_data(X, y, sample_domain)
+    def _fit(self, data):
+        """Fit the source model, then the target model on the augmented target rows."""
         self.source_estimator_ = _fit_rows(self._default_estimator(), data, data.source)
         if self._task == "classification":
             self.source_output_ = next(
@@ -171,7 +150,7 @@ class _BasePRED(_BaseFewLabels):
                 )
         if data.target.size == 0:
             self.target_estimator_ = None  # the source-only form
-            return self
+            return
         y_target = data.y[data.target]
         if self._task == "classification" and np.unique(y_target).shape[0] < 2:
             raise ValueError(
@@ -184,7 +163,6 @@ class _BasePRED(_BaseFewLabels):
         self.target_estimator_ = clone(self._default_target_estimator()).fit(
             Z, y_target
         )
-        return self
 
     def _final_estimator(self):
         if self.target_estimator_ is None:
@@ -587,29 +565,8 @@ class _BaseContinuedBoosting(_BaseFewLabels):
                 )
         return [by_count[count] for count in counts]
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None):
-        """Fit on the source rows, then boosting rounds on the target rows.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows together; a DataFrame keeps its dtypes
-            (categorical columns) for the estimator.
-
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` or ``NaN`` for unlabeled rows, which are not read.
-
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``> 0`` source, ``< 0`` target). Needed:
-            without it every labelled row is a source row.
-
-        Returns
-        -------
-        self : object
-            Fitted estimator.
-        """
-        data = self._few_labels_data(X, y, sample_domain)
+    def _fit(self, data):
+        """Fit on the source rows, then boosting rounds on the target rows."""
         self.source_estimator_ = _fit_rows(self._default_estimator(), data, data.source)
         self._loss_ = _source_loss(self.source_estimator_)
         if data.target.size:
@@ -640,7 +597,6 @@ class _BaseContinuedBoosting(_BaseFewLabels):
             if self.n_target_rounds_
             else None
         )
-        return self
 
     def _check_target(self, y_target):
         """Refuse target labels or a loss that the target rounds cannot fit."""

@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import HasMethods, Interval, StrOptions, _fit_context
+from .._compat import HasMethods, Interval, StrOptions
 from .._domain import DomainAwarePredictorMixin
 from ._base import _CV_CONSTRAINT, _BaseFewLabels, _choose_on_target, _fit_rows
 
@@ -153,28 +153,8 @@ class _BaseRegularTransfer(_BaseFewLabels):
             )
         return coef, np.broadcast_to(intercept, coef.shape[0])
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None):
-        """Fit the source model, then the target model drawn toward it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows together, dense and finite.
-
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` or ``NaN`` for unlabeled rows, which are not read.
-
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``> 0`` source, ``< 0`` target). Needed:
-            without it every labelled row is a source row.
-
-        Returns
-        -------
-        self : object
-            Fitted estimator.
-        """
-        data = self._few_labels_data(X, y, sample_domain)
+    def _fit(self, data):
+        """Fit the source model, then the target model drawn toward it."""
         self.source_estimator_ = _fit_rows(self._default_estimator(), data, data.source)
         theta_source = self._source_parameters(data)
         X1 = _with_ones(data.rows(data.target, checked=True))
@@ -208,7 +188,6 @@ class _BaseRegularTransfer(_BaseFewLabels):
             else self._fit_alpha(X1, targets, theta_source, self.alpha_)
         )
         self.coef_, self.intercept_ = self._unpack(theta)
-        return self
 
     def _linear_input(self, X, sample_domain):
         """Validated predict-time rows, once the model is fitted."""

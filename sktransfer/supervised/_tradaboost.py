@@ -20,7 +20,7 @@ from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import HasMethods, Interval, StrOptions, _fit_context, _safe_indexing
+from .._compat import HasMethods, Interval, StrOptions, _safe_indexing
 from .._domain import DomainAwarePredictorMixin
 from ..reweight._importance import _weight_param
 from ._base import _CV_CONSTRAINT, _BaseFewLabels, _choose_on_target
@@ -260,28 +260,8 @@ class _BaseTrAdaBoost(_BaseFewLabels):
             self._loss,
         )
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None):
-        """Boost on the labelled source and target rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows together.
-
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` or ``NaN`` for unlabeled rows, which are not read.
-
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``> 0`` source, ``< 0`` target). Needed:
-            without it every labelled row is a source row.
-
-        Returns
-        -------
-        self : object
-            Fitted estimator.
-        """
-        data = self._few_labels_data(X, y, sample_domain)
+    def _fit(self, data):
+        """Boost on the labelled source and target rows."""
         param = _weight_param(self._default_estimator(), type(self).__name__)
         random_state = check_random_state(self.random_state)
         seed = random_state.randint(np.iinfo(np.int32).max)
@@ -332,7 +312,6 @@ class _BaseTrAdaBoost(_BaseFewLabels):
         self.n_estimators_ = len(run.estimators)
         self.source_weights_ = run.weights[:, : data.source.size]
         self.target_weights_ = run.weights[:, data.source.size :]
-        return self
 
     def _members(self, X, sample_domain):
         """Predictions of the voting rounds on ``X``, and their vote weights."""
@@ -805,33 +784,13 @@ class TwoStageTrAdaBoostRegressor(
             self.n_estimators,
         )
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None):
-        """Lower the source's weight step by step and keep one step's model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows together.
-
-        y : array-like of shape (n_samples,)
-            Labels; ``NaN`` for unlabeled rows, which are not read.
-
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``> 0`` source, ``< 0`` target). Needed:
-            without it every labelled row is a source row.
-
-        Returns
-        -------
-        self : object
-            Fitted estimator.
-        """
+    def _fit(self, data):
+        """Lower the source's weight step by step and keep one step's model."""
         if self.step != "auto" and self.step > self.n_steps:
             raise ValueError(
                 f"step={self.step} is past the last of n_steps={self.n_steps} "
                 "steps: give a step from 1 to n_steps, or step='auto'."
             )
-        data = self._few_labels_data(X, y, sample_domain)
         param = _weight_param(self._default_estimator(), type(self).__name__)
         random_state = check_random_state(self.random_state)
         seed = random_state.randint(np.iinfo(np.int32).max)
@@ -847,7 +806,7 @@ class TwoStageTrAdaBoostRegressor(
             self.n_estimators_ = 1
             self.source_weights_ = np.full((1, n_source), 1.0 / n_source)
             self.target_weights_ = np.empty((1, 0))
-            return self
+            return
         if self.step == "auto":
 
             def fold_predictions(train, test):
@@ -882,7 +841,6 @@ class TwoStageTrAdaBoostRegressor(
         self.n_estimators_ = len(self.estimators_)
         self.source_weights_ = schedule[:, :n_source]
         self.target_weights_ = schedule[:, n_source:]
-        return self
 
     def predict(self, X, sample_domain=None):
         """Predict with the weighted median of the kept step's rounds.
