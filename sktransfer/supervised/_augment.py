@@ -13,7 +13,6 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import HasMethods, _check_feature_names_in, _fit_context
@@ -23,7 +22,7 @@ from .._domain import (
     DomainAwareTransformerMixin,
     check_sample_domain,
 )
-from ..baseline import _estimator_has
+from ..baseline import _ClassifierDelegation
 from ._base import _BaseFewLabels
 
 __all__ = [
@@ -275,7 +274,10 @@ class _BaseFeatureAugmented(_BaseFewLabels):
 
 
 class FeatureAugmentedClassifier(
-    DomainAwarePredictorMixin, ClassifierMixin, _BaseFeatureAugmented
+    DomainAwarePredictorMixin,
+    ClassifierMixin,
+    _ClassifierDelegation,
+    _BaseFeatureAugmented,
 ):
     """Classifier on augmented features: shared weights, a correction per domain.
 
@@ -354,33 +356,6 @@ class FeatureAugmentedClassifier(
     @staticmethod
     def _fallback():
         return LogisticRegression()
-
-    @property
-    def classes_(self):
-        """Class labels."""
-        return self.estimator_.classes_
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, sample_domain=None):
-        """Class probabilities; parameters as in :meth:`predict`.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probability of each class, columns ordered as ``classes_``.
-        """
-        return self._delegate("predict_proba", X, sample_domain)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X, sample_domain=None):
-        """Decision function; parameters as in :meth:`predict`.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Decision scores of the wrapped classifier.
-        """
-        return self._delegate("decision_function", X, sample_domain)
 
 
 class FeatureAugmentedRegressor(

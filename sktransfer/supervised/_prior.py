@@ -196,7 +196,27 @@ class _BasePRED(_BaseFewLabels):
         return self._final_call("predict", X, sample_domain)
 
 
-class PREDClassifier(DomainAwarePredictorMixin, ClassifierMixin, _BasePRED):
+class _ClassesOfFinal:
+    """``classes_`` of the model that predicts (inherited: documented once)."""
+
+    @property
+    def classes_(self):
+        """Class labels of the model that predicts."""
+        return self._final_estimator().classes_
+
+
+class _ClassesOfSource:
+    """``classes_`` of the source model (inherited: documented once)."""
+
+    @property
+    def classes_(self):
+        """Class labels seen in the source rows."""
+        return self.source_estimator_.classes_
+
+
+class PREDClassifier(
+    DomainAwarePredictorMixin, ClassifierMixin, _ClassesOfFinal, _BasePRED
+):
     """Classifier on the target rows with the source model's output as features.
 
     PRED ("prediction as a feature", Daumé III 2007): ``estimator`` is fitted
@@ -296,11 +316,6 @@ class PREDClassifier(DomainAwarePredictorMixin, ClassifierMixin, _BasePRED):
     @staticmethod
     def _fallback():
         return LogisticRegression()
-
-    @property
-    def classes_(self):
-        """Class labels of the model that predicts."""
-        return self._final_estimator().classes_
 
     @available_if(_final_has("predict_proba"))
     def predict_proba(self, X, sample_domain=None):
@@ -662,7 +677,10 @@ class _BaseContinuedBoosting(_BaseFewLabels):
 
 
 class ContinuedBoostingClassifier(
-    DomainAwarePredictorMixin, ClassifierMixin, _BaseContinuedBoosting
+    DomainAwarePredictorMixin,
+    ClassifierMixin,
+    _ClassesOfSource,
+    _BaseContinuedBoosting,
 ):
     """Gradient boosting on the source rows, continued on the target rows.
 
@@ -801,11 +819,6 @@ class ContinuedBoostingClassifier(
     @staticmethod
     def _fallback():
         return HistGradientBoostingClassifier()
-
-    @property
-    def classes_(self):
-        """Class labels seen in the source rows."""
-        return self.source_estimator_.classes_
 
     def _from_raw(self, raw):
         return self.classes_[np.argmax(self._loss_.predict_proba(raw), axis=1)]
