@@ -378,18 +378,18 @@ class TrAdaBoostClassifier(DomainAwarePredictorMixin, ClassifierMixin, _BaseTrAd
     estimators_ : list of classifiers
         The classifier fitted at each round; the second half votes.
 
-    estimator_weights_ : ndarray of shape (n_estimators_,)
+    estimator_weights_ : ndarray of shape (`n_estimators_`,)
         ``log(1 / beta_t)`` of each round: its weight in the vote.
 
     n_estimators_ : int
         The number of rounds kept (1 in the source-only form).
 
-    source_weights_ : ndarray of shape (n_estimators_, n_source)
+    source_weights_ : ndarray of shape (`n_estimators_`, n_source)
         The weights of the labelled source rows (in the order of ``X``) that
         each round was fitted with. With ``target_weights_``, a row of each
         sums to one.
 
-    target_weights_ : ndarray of shape (n_estimators_, n_target)
+    target_weights_ : ndarray of shape (`n_estimators_`, n_target)
         The weights of the labelled target rows that each round was fitted
         with.
 
@@ -519,17 +519,17 @@ class TrAdaBoostRegressor(DomainAwarePredictorMixin, RegressorMixin, _BaseTrAdaB
     estimators_ : list of regressors
         The regressor fitted at each round; the second half predicts.
 
-    estimator_weights_ : ndarray of shape (n_estimators_,)
+    estimator_weights_ : ndarray of shape (`n_estimators_`,)
         ``log(1 / beta_t)`` of each round: its weight in the median.
 
     n_estimators_ : int
         The number of rounds kept (1 in the source-only form).
 
-    source_weights_ : ndarray of shape (n_estimators_, n_source)
+    source_weights_ : ndarray of shape (`n_estimators_`, n_source)
         The weights of the labelled source rows that each round was fitted
         with. With ``target_weights_``, a row of each sums to one.
 
-    target_weights_ : ndarray of shape (n_estimators_, n_target)
+    target_weights_ : ndarray of shape (`n_estimators_`, n_target)
         The weights of the labelled target rows that each round was fitted
         with.
 
@@ -664,7 +664,7 @@ class TwoStageTrAdaBoostRegressor(
     estimators_ : list of regressors
         The rounds of the kept step's AdaBoost.R2.
 
-    estimator_weights_ : ndarray of shape (n_estimators_,)
+    estimator_weights_ : ndarray of shape (`n_estimators_`,)
         ``log(1 / beta)`` of each of those rounds: its weight in the median.
 
     n_estimators_ : int
